@@ -1,0 +1,100 @@
+"""Middleware mirroring netbox/netbox/middleware.py."""
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import RemoteUserMiddleware as _RemoteUserMiddleware
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+logger = logging.getLogger('netbox.authentication.RemoteUserMiddleware')
+
+
+class RemoteUserMiddleware(_RemoteUserMiddleware):
+    """
+    NetBox's RemoteUserMiddleware: a no-op unless REMOTE_AUTH_ENABLED.
+
+    - Header missing: the existing session is kept (force_logout_if_no_header = False).
+    - Header names the logged-in user: nothing happens (no profile/group re-sync).
+    - Header names another user: _remove_invalid_user() logs out a remote-user session, and
+      auth.login() flushes any other session.
+    - No valid session: authenticate, copy first/last name and email from their headers,
+      save, and auth.login(), which creates a new session and rotates the CSRF token on this
+      very request.
+    """
+    force_logout_if_no_header = False
+
+    @property
+    def header(self):
+        return settings.REMOTE_AUTH_HEADER
+
+    def process_request(self, request):
+        if not settings.REMOTE_AUTH_ENABLED:
+            return
+        if not hasattr(request, 'user'):
+            raise ImproperlyConfigured(
+                'The Django remote user auth middleware requires the authentication middleware to be installed.')
+        try:
+            username = request.META[self.header]
+        except KeyError:
+            if self.force_logout_if_no_header and request.user.is_authenticated:
+                self._remove_invalid_user(request)
+            return
+        if request.user.is_authenticated:
+            if request.user.get_username() == self.clean_username(username, request):
+                return
+            self._remove_invalid_user(request)
+
+        if settings.REMOTE_AUTH_GROUP_SYNC_ENABLED:
+            user = auth.authenticate(request, remote_user=username, remote_groups=self._get_groups(request))
+        else:
+            user = auth.authenticate(request, remote_user=username)
+        if user:
+            if settings.REMOTE_AUTH_USER_FIRST_NAME in request.META:
+                user.first_name = request.META[settings.REMOTE_AUTH_USER_FIRST_NAME]
+            if settings.REMOTE_AUTH_USER_LAST_NAME in request.META:
+                user.last_name = request.META[settings.REMOTE_AUTH_USER_LAST_NAME]
+            if settings.REMOTE_AUTH_USER_EMAIL in request.META:
+                user.email = request.META[settings.REMOTE_AUTH_USER_EMAIL]
+            user.save()
+            request.user = user
+            auth.login(request, user)
+        else:
+            logger.info(f'Remote user {username!r} was not authenticated')
+
+    def _get_groups(self, request):
+        groups_string = request.META.get(settings.REMOTE_AUTH_GROUP_HEADER, None)
+        if groups_string:
+            return groups_string.split(settings.REMOTE_AUTH_GROUP_SEPARATOR)
+        return []
+
+
+def is_api_request(request):
+    """netbox/utilities/api.py: path_info starts with the API root."""
+    return request.path_info.startswith(reverse('api-root'))
+
+
+class CoreMiddleware:
+    """
+    NetBox's CoreMiddleware headers: X-Request-ID, `Vary: HX-Request` (NetBox assigns the
+    header, overwriting any earlier value; SessionMiddleware, further out, may still append
+    Cookie) and API-Version on API paths.
+
+    Stand-in addition: X-Standin-User names the user Django saw for this request (empty for
+    anonymous), so tests can tell which identity reached the backend.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = uuid.uuid4()
+        response = self.get_response(request)
+        response['X-Request-ID'] = str(request.id)
+        response['Vary'] = 'HX-Request'
+        if is_api_request(request):
+            response['API-Version'] = settings.REST_FRAMEWORK_VERSION
+        user = getattr(request, 'user', None)
+        response['X-Standin-User'] = user.get_username() if user is not None and user.is_authenticated else ''
+        return response

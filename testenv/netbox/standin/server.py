@@ -1,0 +1,95 @@
+"""HTTP server of the stand-in: Django's threaded development server (the
+runserver engine, which already strips request headers containing underscores,
+as gunicorn >= 22 does in front of NetBox) plus support for chunked request
+bodies.
+
+Django 3.2's development server ignores `Transfer-Encoding: chunked`: it reads
+no body and then parses the chunk bytes as the next request on the keep-alive
+connection. A reverse proxy may forward a chunked body, and NetBox's real
+servers decode it, so the body is decoded here before Django sees it.
+"""
+import io
+import socket
+
+from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
+
+MAX_CHUNKED_BODY = 64 << 20
+
+
+class ChunkedBodyError(Exception):
+    pass
+
+
+def read_chunked(rfile):
+    body = bytearray()
+    while True:
+        line = rfile.readline(1024)
+        if not line.endswith(b'\n'):
+            raise ChunkedBodyError('bad chunk size line')
+        try:
+            size = int(line.split(b';', 1)[0].strip(), 16)
+        except ValueError:
+            raise ChunkedBodyError('bad chunk size')
+        if size == 0:
+            # Trailer section, ended by an empty line.
+            while rfile.readline(65537) not in (b'\r\n', b'\n', b''):
+                pass
+            return bytes(body)
+        if len(body) + size > MAX_CHUNKED_BODY:
+            raise ChunkedBodyError('body too large')
+        chunk = rfile.read(size)
+        if len(chunk) != size:
+            raise ChunkedBodyError('truncated chunk')
+        body += chunk
+        rfile.readline(3)  # CRLF after the chunk
+
+
+class RequestHandler(WSGIRequestHandler):
+    def handle_one_request(self):
+        """Django's handle_one_request, with chunked bodies decoded into CONTENT_LENGTH bytes."""
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.requestline = ''
+            self.request_version = ''
+            self.command = ''
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+
+        stdin = self.rfile
+        environ = self.get_environ()
+        if 'chunked' in self.headers.get('Transfer-Encoding', '').lower():
+            try:
+                body = read_chunked(self.rfile)
+            except ChunkedBodyError as exc:
+                self.close_connection = True
+                self.send_error(400, str(exc))
+                return
+            stdin = io.BytesIO(body)
+            environ['CONTENT_LENGTH'] = str(len(body))
+            environ.pop('HTTP_TRANSFER_ENCODING', None)
+
+        handler = ServerHandler(stdin, self.wfile, self.get_stderr(), environ)
+        handler.request_handler = self
+        handler.run(self.server.get_app())
+
+
+def serve(sock, app):
+    """Serves app on an already bound socket until the process is stopped."""
+    sock.setblocking(True)
+    httpd = ThreadedWSGIServer(sock.getsockname()[:2], RequestHandler,
+                               ipv6=sock.family == socket.AF_INET6, bind_and_activate=False)
+    httpd.socket.close()
+    httpd.socket = sock
+    httpd.server_address = sock.getsockname()
+    httpd.server_name, httpd.server_port = httpd.server_address[:2]
+    httpd.setup_environ()
+    httpd.server_activate()
+    httpd.set_app(app)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()

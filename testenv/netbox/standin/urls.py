@@ -1,0 +1,41 @@
+"""URL layout of NetBox (netbox/netbox/urls.py), all under BASE_PATH, plus the test
+control endpoints at /-/standin/ (outside BASE_PATH, see control.py)."""
+from django.conf import settings
+from django.urls import include, path
+
+from . import api, control, views
+
+plugin_patterns = [
+    path('hedgehog/', include('netbox_hedgehog.urls')),
+]
+
+plugin_api_patterns = [
+    path('', api.PluginsAPIRootView.as_view(), name='api-root'),
+    path('hedgehog/', include('netbox_hedgehog.api')),
+]
+
+netbox_patterns = [
+    path('', views.HomeView.as_view(), name='home'),
+    path('login/', views.LoginView.as_view(), name='login'),
+    path('logout/', views.LogoutView.as_view(), name='logout'),
+    path('static/htmx.min.js', views.htmx_js, name='htmx_js'),
+    path('plugins/', include((plugin_patterns, 'plugins'))),
+    path('api/', api.APIRootView.as_view(), name='api-root'),
+    path('api/status/', api.StatusView.as_view(), name='api-status'),
+    path('api/authentication-check/', api.AuthenticationCheckView.as_view(), name='authentication-check'),
+    path('api/plugins/', include((plugin_api_patterns, 'plugins-api'))),
+    path('graphql/', views.GraphQLView.as_view(), name='graphql'),
+]
+
+control_patterns = [
+    path('expire-sessions/', control.expire_sessions),
+    path('sessions/', control.sessions),
+    path('users/', control.users),
+    path('fabrics/', control.fabrics),
+    path('fabrics/<int:pk>/', control.fabric),
+]
+
+urlpatterns = [
+    path('-/standin/', include(control_patterns)),
+    path(settings.BASE_PATH, include(netbox_patterns)),
+]

@@ -1,0 +1,8 @@
+"""WSGI application of the NetBox stand-in."""
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'standin.settings')
+
+application = get_wsgi_application()
