@@ -7,7 +7,7 @@ import (
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
-	_ "github.com/hhgate/hhgate/caddymodule/guard"
+	_ "github.com/hhgate/hhgate"
 )
 
 func main() {

@@ -1,0 +1,55 @@
+# hhgate — two commands on a fresh machine: `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/hhgate
+PKGS    := ./...
+export GOTOOLCHAIN := local
+
+.PHONY: all build deps test lint fuzz bench demo xcaddy clean
+
+all: build
+
+# Build the gateway once; the tests reuse it through HHGATE_BIN.
+build:
+	$(GO) build -o $(BIN) ./cmd/hhgate
+
+# Debian packages and npm assets the tests and the demo need.
+deps:
+	bash scripts/install-deps.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# The whole suite: unit tests (fuzz seed corpora included), end-to-end tests
+# through the built gateway against the Django stand-in.
+test: deps build lint
+	HHGATE_BIN=$(abspath $(BIN)) $(GO) test -count=1 $(PKGS)
+
+# Run each fuzz target for FUZZTIME (the seed corpora already run in `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzSameOriginPath$$' -fuzztime $(FUZZTIME) ./sessionguard/
+	$(GO) test -run '^$$' -fuzz '^FuzzIsLoginLocation$$' -fuzztime $(FUZZTIME) ./sessionguard/
+	$(GO) test -run '^$$' -fuzz '^FuzzIsProgrammatic$$' -fuzztime $(FUZZTIME) ./sessionguard/
+
+# The guard's cost against the same chain without it: Go benchmark, then a
+# wrk load run alternating both configurations over one upstream.
+BENCH_ROUNDS ?= 5
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem ./sessionguard/
+	$(GO) run ./bench/loadcompare -hhgate $(BIN) -rounds $(BENCH_ROUNDS)
+
+# The gateway in front of the NetBox stand-in, with user admin/admin.
+demo: deps build
+	$(GO) run ./testenv/cmd/hhgate-demo -hhgate $(BIN)
+
+# Build a custom Caddy with hhgate's modules (and any extra plugins listed in
+# xcaddy.json) using xcaddy.
+XCADDY_VERSION ?= v0.4.5
+xcaddy:
+	command -v xcaddy >/dev/null || $(GO) install github.com/caddyserver/xcaddy/cmd/xcaddy@$(XCADDY_VERSION)
+	$(GO) run ./cmd/xcaddy-recipe -recipe xcaddy.json -gomod go.mod -xcaddy "$$(command -v xcaddy || echo $$($(GO) env GOPATH)/bin/xcaddy)"
+
+clean:
+	rm -rf bin

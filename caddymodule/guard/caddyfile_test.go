@@ -1,0 +1,127 @@
+package guard
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	_ "github.com/caddyserver/caddy/v2/modules/standard"
+)
+
+func TestUnmarshalCaddyfile(t *testing.T) {
+	tests := []struct {
+		name    string
+		input   string
+		want    NetBoxGuard
+		wantErr string
+	}{
+		{name: "bare", input: `netbox_guard`, want: NetBoxGuard{}},
+		{
+			name: "every option",
+			input: `netbox_guard {
+				base_path /netbox/
+				login_path /netbox/login/
+				api_prefix /netbox/api/
+				api_prefix /netbox/graphql/ /netbox/extra/
+				ajax_path /netbox/plugins/hedgehog/fabrics/*/sync/
+				message "Please sign in again."
+				csrf_message "Please reload."
+				unavailable_message "NetBox is down."
+			}`,
+			want: NetBoxGuard{
+				BasePath: "/netbox/", LoginPath: "/netbox/login/",
+				APIPrefixes: []string{"/netbox/api/", "/netbox/graphql/", "/netbox/extra/"},
+				AJAXPaths:   []string{"/netbox/plugins/hedgehog/fabrics/*/sync/"},
+				Message:     "Please sign in again.", CSRFMessage: "Please reload.", UnavailableMessage: "NetBox is down.",
+			},
+		},
+		{name: "unknown option", input: "netbox_guard {\n loginpath /x/\n}", wantErr: "unrecognized netbox_guard option 'loginpath'"},
+		{name: "missing value", input: "netbox_guard {\n login_path\n}", wantErr: "wrong argument count"},
+		{name: "two values", input: "netbox_guard {\n message a b\n}", wantErr: "wrong argument count"},
+		{name: "inline argument", input: "netbox_guard /x/", wantErr: "wrong argument count"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got NetBoxGuard
+			err := got.UnmarshalCaddyfile(caddyfile.NewTestDispenser(tt.input))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.BasePath != tt.want.BasePath || got.LoginPath != tt.want.LoginPath ||
+				!slices.Equal(got.APIPrefixes, tt.want.APIPrefixes) || !slices.Equal(got.AJAXPaths, tt.want.AJAXPaths) ||
+				got.Message != tt.want.Message || got.CSRFMessage != tt.want.CSRFMessage || got.UnavailableMessage != tt.want.UnavailableMessage {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestProvisionNamesTheBadField: bad configuration fails at start-up with
+// the field's name.
+func TestProvisionNamesTheBadField(t *testing.T) {
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
+	defer cancel()
+	for field, ng := range map[string]*NetBoxGuard{
+		"login_path":    {LoginPath: "login"},
+		"api_prefix[0]": {APIPrefixes: []string{"api/"}},
+		"ajax_path[1]":  {AJAXPaths: []string{"/ok/*", "/bad/["}},
+		"base_path":     {BasePath: "/netbox"},
+	} {
+		err := ng.Provision(ctx)
+		if err == nil || !strings.HasPrefix(err.Error(), field+":") {
+			t.Errorf("Provision(%+v) = %v, want an error naming %s", ng, err, field)
+		}
+	}
+}
+
+// TestDropInCaddyfileOrder adapts the repository's Caddyfile and checks the
+// guard runs inside an explicit route, before reverse_proxy.
+func TestDropInCaddyfileOrder(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "Caddyfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("NETBOX_UPSTREAM", "127.0.0.1:8000")
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Apps struct {
+			HTTP struct {
+				Servers map[string]struct {
+					Listen []string          `json:"listen"`
+					Routes []json.RawMessage `json:"routes"`
+				} `json:"servers"`
+			} `json:"http"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(out, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	flat := string(out)
+	guard, proxy := strings.Index(flat, `"handler":"netbox_guard"`), strings.Index(flat, `"handler":"reverse_proxy"`)
+	if guard < 0 || proxy < 0 || guard > proxy {
+		t.Fatalf("want netbox_guard before reverse_proxy in %s", flat)
+	}
+	if !strings.Contains(flat, `"handler":"subroute"`) {
+		t.Errorf("handlers are not in an explicit route: %s", flat)
+	}
+	for _, srv := range cfg.Apps.HTTP.Servers {
+		if !slices.Equal(srv.Listen, []string{":8080"}) {
+			t.Errorf("listen %v, want the default :8080", srv.Listen)
+		}
+	}
+}
