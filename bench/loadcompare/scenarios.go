@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// scenario is one kind of request measured against both sites.
+type scenario struct {
+	Name   string
+	Path   string
+	Header string // "Name: value", sent by wrk with -H
+	// Body is what the upstream answers, so the preflight can check that
+	// both sites pass it through unchanged.
+	Body []byte
+}
+
+// scenarios cover the guard's three paths through a request: wrapped but
+// streaming, not wrapped at all, and wrapped with the body held back.
+var scenarios = []scenario{
+	{Name: "programmatic JSON passthrough", Path: "/api/dcim/devices/", Header: "Sec-Fetch-Mode: cors", Body: apiBody},
+	{Name: "navigation", Path: "/dcim/devices/", Header: "Sec-Fetch-Mode: navigate", Body: apiBody},
+	{Name: "programmatic HTML (peeked)", Path: pathPage, Header: "HX-Request: true", Body: pageBody},
+}
+
+// preflight checks, before any load, that both sites pass every scenario's
+// answer through unchanged (so wrk counts the same 200s on both) and that
+// the guard is on the guarded site only (so the ports are not mixed up).
+func preflight(ctx context.Context, c *caddy) error {
+	client := &http.Client{
+		Timeout: 5 * time.Second,
+		// The login redirect must be seen, not followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	for _, sc := range scenarios {
+		for _, port := range []int{c.guardPort, c.plainPort} {
+			status, body, err := get(ctx, client, port, sc.Path, sc.Header)
+			if err != nil {
+				return fmt.Errorf("preflight %s: %w", sc.Name, err)
+			}
+			if status != http.StatusOK || !bytes.Equal(body, sc.Body) {
+				return fmt.Errorf("preflight %s on port %d: status %d, %d-byte body; want 200 and the upstream's %d bytes",
+					sc.Name, port, status, len(body), len(sc.Body))
+			}
+		}
+	}
+	const cors = "Sec-Fetch-Mode: cors"
+	guarded, _, err := get(ctx, client, c.guardPort, pathLoginRedirect, cors)
+	if err != nil {
+		return fmt.Errorf("preflight guard check: %w", err)
+	}
+	plain, _, err := get(ctx, client, c.plainPort, pathLoginRedirect, cors)
+	if err != nil {
+		return fmt.Errorf("preflight guard check: %w", err)
+	}
+	if guarded != http.StatusUnauthorized || plain != http.StatusFound {
+		return fmt.Errorf("preflight guard check: login redirect gave %d on the guarded site (want 401) and %d on the plain one (want 302)",
+			guarded, plain)
+	}
+	return nil
+}
+
+func get(ctx context.Context, client *http.Client, port int, path, header string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, siteURL(port, path), nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	name, value, _ := strings.Cut(header, ":")
+	req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, body, err
+}
+
+func siteURL(port int, path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", port, path)
+}
