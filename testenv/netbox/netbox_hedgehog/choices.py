@@ -40,3 +40,20 @@ class SyncStatusChoices:
         (SYNCING, 'Syncing'),
         (ERROR, 'Sync Error'),
     ]
+
+
+class KubernetesStatusChoices:
+    UNKNOWN = 'unknown'
+    PENDING = 'pending'
+    APPLIED = 'applied'
+    LIVE = 'live'
+    ERROR = 'error'
+    DELETING = 'deleting'
+    CHOICES = [
+        (UNKNOWN, 'Unknown'),
+        (PENDING, 'Pending'),
+        (APPLIED, 'Applied'),
+        (LIVE, 'Live'),
+        (ERROR, 'Error'),
+        (DELETING, 'Deleting'),
+    ]

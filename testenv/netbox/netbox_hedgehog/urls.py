@@ -10,6 +10,7 @@ urlpatterns = [
     path('fabrics/<int:pk>/', views.FabricDetailView.as_view(), name='fabric_detail'),
     path('fabrics/<int:pk>/status/', views.FabricStatusView.as_view(), name='fabric_status'),
     path('fabrics/<int:pk>/sync/', views.SimpleFabricSyncView.as_view(), name='fabric_sync'),
+    path('fabrics/<int:pk>/sync-django/', views.DjangoFabricSyncView.as_view(), name='fabric_sync_django'),
     path('fabrics/<int:pk>/test-connection/', views.SimpleFabricTestConnectionView.as_view(),
          name='fabric_test_connection'),
 ]

@@ -6,6 +6,8 @@
 - SimpleFabricSyncView / SimpleFabricTestConnectionView (main:netbox_hedgehog/simple_sync.py):
   Django's login_required on dispatch, POST only (GET -> 405), no csrf_exempt, no
   permission check, get_object_or_404, and HTTP 200 JSON for every outcome.
+- DjangoFabricSyncView (stand-in only, fabrics/<pk>/sync-django/): the same view running the
+  plugin's real import (sync.py) against the fabric's Kubernetes API server.
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from standin.access import ConditionalLoginRequiredMixin, ObjectPermissionRequir
 
 from .choices import ConnectionStatusChoices, SyncStatusChoices
 from .models import HedgehogFabric
+from .sync import KubernetesSync
 
 VIEW_PERMISSION = 'netbox_hedgehog.view_hedgehogfabric'
 
@@ -105,3 +108,61 @@ class SimpleFabricTestConnectionView(View):
                 'namespace': fabric.kubernetes_namespace or 'default',
             },
         })
+
+
+@method_decorator(login_required, name='dispatch')
+class DjangoFabricSyncView(View):
+    """
+    POST fabrics/<pk>/sync-django/ (stand-in only): main's SimpleFabricSyncView with its real
+    import (sync.KubernetesSync) against the fabric's Kubernetes API server, for comparison and
+    benchmarks. Same decorators, JSON contract and status writes as the plugin's view.
+    """
+
+    def post(self, request, pk):
+        fabric = get_object_or_404(HedgehogFabric, pk=pk)
+        fabrics = HedgehogFabric.objects.filter(pk=fabric.pk)
+        try:
+            if fabric.connection_status != ConnectionStatusChoices.CONNECTED:
+                fabrics.update(sync_status=SyncStatusChoices.ERROR, sync_error='No active connection')
+                messages.error(request, 'Cannot sync: Connection test required first.')
+                return JsonResponse({
+                    'success': False,
+                    'error': 'Cannot sync: Connection test required first. Please test connection before syncing.',
+                })
+
+            fabrics.update(sync_status=SyncStatusChoices.SYNCING)
+            result = KubernetesSync(fabric).sync_all_crds()
+
+            if result['success']:
+                status = SyncStatusChoices.IN_SYNC if result['total'] > 0 else SyncStatusChoices.OUT_OF_SYNC
+                fabrics.update(sync_status=status, last_sync=timezone.now(), sync_error='')
+                messages.success(request, f'Fabric "{fabric.name}" synchronized successfully.')
+                return JsonResponse({
+                    'success': True,
+                    'message': f'Sync completed successfully! Fabric "{fabric.name}" is now synchronized.',
+                    'stats': {
+                        'total_crds': result['total'],
+                        'created': result['created'],
+                        'updated': result['updated'],
+                        'errors': result['errors'],
+                        'status': status,
+                        'details': f"{result['created']} created, {result['updated']} updated",
+                    },
+                })
+
+            fabrics.update(sync_status=SyncStatusChoices.ERROR, sync_error=f"{result['errors']} CRDs failed to sync")
+            messages.error(request, f"Sync completed with {result['errors']} errors")
+            return JsonResponse({
+                'success': False,
+                'error': f"Sync completed with {result['errors']} errors",
+                'stats': {
+                    'total_crds': result['total'],
+                    'updated': result['updated'],
+                    'errors': result['errors'],
+                    'error_details': result['error_details'][:5],
+                },
+            })
+        except Exception as exc:
+            fabrics.update(sync_status=SyncStatusChoices.ERROR, sync_error=str(exc))
+            messages.error(request, f'Sync failed: {exc}')
+            return JsonResponse({'success': False, 'error': f'Sync failed: {exc}'})

@@ -14,16 +14,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authtoken.models import Token
 
-from netbox_hedgehog.models import HedgehogFabric
+from netbox_hedgehog.models import CRD_KINDS, HedgehogFabric
 
+from . import faults as fault_state
 from .authentication import resolve_permissions
+
+# REST route -> model, for objects/<route>/.
+ROUTE_MODELS = {'fabrics': HedgehogFabric, **{route: model for route, _, model in CRD_KINDS}}
 
 
 def control_endpoint(*methods):
@@ -39,7 +43,7 @@ def control_endpoint(*methods):
                 return JsonResponse({'error': f'method {request.method} not allowed'}, status=405)
             try:
                 return view(request, *args, **kwargs)
-            except (ValueError, TypeError, KeyError, FieldDoesNotExist, ValidationError) as exc:
+            except (ValueError, TypeError, KeyError, FieldDoesNotExist, ValidationError, IntegrityError) as exc:
                 return JsonResponse({'error': str(exc)}, status=400)
         return wrapper
     return decorator
@@ -53,6 +57,7 @@ def request_data(request):
 
 
 def fabric_fields(fabric):
+    """All stored fields by field name; a foreign key as its id, times in ISO 8601."""
     data = {}
     for field in fabric._meta.concrete_fields:
         value = getattr(fabric, field.attname)
@@ -137,3 +142,61 @@ def fabric(request, pk):
         obj.full_clean()
         obj.save()
     return JsonResponse(fabric_fields(obj))
+
+
+@control_endpoint('GET')
+def api_requests(request):
+    """{"GET": n, "POST": n, "PUT": n, "PATCH": n, "DELETE": n} for /api/plugins/hedgehog/..."""
+    return JsonResponse(fault_state.counts())
+
+
+@control_endpoint('POST')
+def api_requests_reset(request):
+    fault_state.reset_counts()
+    return JsonResponse(fault_state.counts())
+
+
+@control_endpoint('GET', 'POST', 'DELETE')
+def faults(request):
+    """POST {"route", "method", "status", "times", "delay_ms", "body"} (or a list of them) adds
+    faults; GET lists the remaining ones; DELETE clears them."""
+    if request.method == 'POST':
+        data = request_data(request)
+        for spec in data if isinstance(data, list) else [data]:
+            fault_state.add_fault(spec)
+    elif request.method == 'DELETE':
+        fault_state.clear_faults()
+    return JsonResponse(fault_state.faults(), safe=False)
+
+
+def _route_model(route):
+    model = ROUTE_MODELS.get(route)
+    if model is None:
+        raise Http404()
+    return model
+
+
+@control_endpoint('GET', 'POST')
+def objects(request, route):
+    """
+    GET ?fabric=<id>: every object of that kind (of that fabric), ordered by id, all stored fields.
+    POST {fields} or [{fields}, ...]: creates objects without validation (as the plugin's own
+    sync does, Model.objects.create()), in one transaction; answers their ids.
+    """
+    model = _route_model(route)
+    if request.method == 'POST':
+        data = request_data(request)
+        items = data if isinstance(data, list) else [data]
+        ids = []
+        with transaction.atomic():
+            for item in items:
+                item = dict(item)
+                if model is not HedgehogFabric and 'fabric' in item:
+                    item['fabric_id'] = item.pop('fabric')
+                ids.append(model.objects.create(**item).pk)
+        return JsonResponse({'ids': ids}, status=201)
+    qs = model.objects.order_by('pk')
+    fabric_id = request.GET.get('fabric')
+    if fabric_id:
+        qs = qs.filter(pk=int(fabric_id)) if model is HedgehogFabric else qs.filter(fabric_id=int(fabric_id))
+    return JsonResponse([fabric_fields(obj) for obj in qs], safe=False)

@@ -1,12 +1,17 @@
 """Middleware mirroring netbox/netbox/middleware.py."""
 import logging
+import platform
+import sys
 import uuid
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import RemoteUserMiddleware as _RemoteUserMiddleware
 from django.core.exceptions import ImproperlyConfigured
+from django.http import JsonResponse
 from django.urls import reverse
+
+from . import faults
 
 logger = logging.getLogger('netbox.authentication.RemoteUserMiddleware')
 
@@ -98,3 +103,41 @@ class CoreMiddleware:
         user = getattr(request, 'user', None)
         response['X-Standin-User'] = user.get_username() if user is not None and user.is_authenticated else ''
         return response
+
+    def process_exception(self, request, exception):
+        """NetBox answers an unhandled exception in an API request with rest_api_server_error():
+        JSON {"error", "exception", "netbox_version", "python_version"} and status 500."""
+        if settings.DEBUG or not is_api_request(request):
+            return None
+        type_, error, _ = sys.exc_info()
+        return JsonResponse({
+            'error': str(error),
+            'exception': type_.__name__ if type_ else type(exception).__name__,
+            'netbox_version': settings.NETBOX_VERSION,
+            'python_version': platform.python_version(),
+        }, status=500)
+
+
+class PluginAPIFaultMiddleware:
+    """
+    Stand-in only (outermost): counts requests to the Hedgehog plugin API by method and answers
+    faults injected through /-/standin/faults/ (status, JSON body, optional delay) before any
+    NetBox code runs. A fault with only delay_ms delays the request and then lets it through.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        route = faults.route_of(request.path_info)
+        if route is None:
+            return self.get_response(request)
+        faults.count(request.method)
+        fault = faults.take_fault(route, request.method)
+        if fault is None:
+            return self.get_response(request)
+        faults.delay(fault)
+        if not fault['status']:
+            return self.get_response(request)
+        body = faults.fault_body(fault, route, request.method)
+        return JsonResponse(body, status=fault['status'], safe=False)

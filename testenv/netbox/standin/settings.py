@@ -86,6 +86,9 @@ STANDIN_CONTROL_TOKEN = os.environ.get('STANDIN_CONTROL_TOKEN', '')
 STANDIN_DEMO = env_bool('STANDIN_DEMO', False)
 # Logs every request to stderr (otherwise only server errors).
 STANDIN_VERBOSE = env_bool('STANDIN_VERBOSE', False)
+# Validates the CRD models' `spec` as if the plugin declared it blank=True (its one-line fix for
+# empty specs such as every SwitchGroup's); the database schema is the same either way.
+STANDIN_SPEC_BLANK_OK = env_bool('STANDIN_SPEC_BLANK_OK', False)
 
 #
 # Django settings
@@ -109,6 +112,8 @@ INSTALLED_APPS = [
 # Same order as NetBox's MIDDLEWARE for the parts that matter to a gateway (CORS, locale,
 # X-Frame-Options, security, htmx detection and maintenance mode are left out).
 MIDDLEWARE = [
+    # Stand-in only: counts plugin API requests and answers injected faults (see control.py).
+    'standin.middleware.PluginAPIFaultMiddleware',
     'django.contrib.sessions.middleware.SessionMiddleware',
     'django.middleware.common.CommonMiddleware',
     'django.middleware.csrf.CsrfViewMiddleware',

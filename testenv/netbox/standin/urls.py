@@ -11,7 +11,7 @@ plugin_patterns = [
 
 plugin_api_patterns = [
     path('', api.PluginsAPIRootView.as_view(), name='api-root'),
-    path('hedgehog/', include('netbox_hedgehog.api')),
+    path('hedgehog/', include('netbox_hedgehog.api.urls')),
 ]
 
 netbox_patterns = [
@@ -33,6 +33,10 @@ control_patterns = [
     path('users/', control.users),
     path('fabrics/', control.fabrics),
     path('fabrics/<int:pk>/', control.fabric),
+    path('api-requests/', control.api_requests),
+    path('api-requests/reset/', control.api_requests_reset),
+    path('faults/', control.faults),
+    path('objects/<str:route>/', control.objects),
 ]
 
 urlpatterns = [

@@ -1,0 +1,132 @@
+"""NetBox's model viewset and router (netbox/netbox/api/viewsets/, netbox/netbox/api/routers.py,
+NetBox 4.3): single-object CRUD plus bulk create / update / delete on the list URL.
+
+- POST a JSON list: bulk create. DRF validates every item first; any invalid item answers 400
+  with one error dict per item ({} for valid ones) and nothing is created. Created objects are
+  answered as a list in request order (201).
+- PUT / PATCH a list of {"id": N, ...}: bulk update in one transaction. Unknown ids are skipped.
+  The first object that fails validation answers 400 with that object's error dict, and the
+  whole batch is rolled back. Answers the updated objects (200).
+- DELETE a list of {"id": N}: bulk delete in one transaction, unknown ids skipped, 204.
+- Bad bulk bodies: 400 from BulkOperationSerializer, e.g. [{"id": ["This field is required."]}]
+  or {"non_field_errors": ["Expected a list of items but got type \"dict\"."]}.
+"""
+import copy
+
+from django.db import transaction
+from rest_framework import mixins, status
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.viewsets import GenericViewSet
+
+from .serializers import BulkOperationSerializer
+
+
+class BulkUpdateModelMixin:
+    def get_bulk_update_queryset(self):
+        return self.get_queryset()
+
+    def bulk_update(self, request, *args, **kwargs):
+        partial = kwargs.pop('partial', False)
+        serializer = BulkOperationSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        qs = self.get_bulk_update_queryset().filter(pk__in=[o['id'] for o in serializer.data])
+
+        # Map update data by object ID
+        update_data = {obj.pop('id'): obj for obj in request.data}
+
+        object_pks = self.perform_bulk_update(qs, update_data, partial=partial)
+
+        qs = self.get_queryset().filter(pk__in=object_pks)
+        serializer = self.get_serializer(qs, many=True)
+        return Response(serializer.data, status=status.HTTP_200_OK)
+
+    def perform_bulk_update(self, objects, update_data, partial):
+        updated_pks = []
+        with transaction.atomic():
+            for obj in objects:
+                data = update_data.get(obj.id)
+                serializer = self.get_serializer(obj, data=data, partial=partial)
+                serializer.is_valid(raise_exception=True)
+                self.perform_update(serializer)
+                updated_pks.append(obj.pk)
+        return updated_pks
+
+    def bulk_partial_update(self, request, *args, **kwargs):
+        kwargs['partial'] = True
+        return self.bulk_update(request, *args, **kwargs)
+
+
+class BulkDestroyModelMixin:
+    def get_bulk_destroy_queryset(self):
+        return self.get_queryset()
+
+    def bulk_destroy(self, request, *args, **kwargs):
+        serializer = BulkOperationSerializer(data=request.data, many=True)
+        serializer.is_valid(raise_exception=True)
+        qs = self.get_bulk_destroy_queryset().filter(pk__in=[o['id'] for o in serializer.validated_data])
+        self.perform_bulk_destroy(qs)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_bulk_destroy(self, objects):
+        with transaction.atomic():
+            for obj in objects:
+                self.perform_destroy(obj)
+
+
+class NetBoxModelViewSet(BulkUpdateModelMixin,
+                         BulkDestroyModelMixin,
+                         mixins.CreateModelMixin,
+                         mixins.RetrieveModelMixin,
+                         mixins.UpdateModelMixin,
+                         mixins.DestroyModelMixin,
+                         mixins.ListModelMixin,
+                         GenericViewSet):
+    """No filter backends: query parameters other than limit/offset are ignored."""
+
+    def get_serializer(self, *args, **kwargs):
+        # A list of objects means a bulk operation.
+        if isinstance(kwargs.get('data', {}), list):
+            kwargs['many'] = True
+        return super().get_serializer(*args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        bulk_create = getattr(serializer, 'many', False)
+        self.perform_create(serializer)
+
+        if bulk_create:
+            # Ordered by pk, so the answer follows the request's order.
+            instance_pks = [obj.pk for obj in serializer.instance]
+            qs = self.get_queryset().filter(pk__in=instance_pks).order_by('pk')
+        else:
+            qs = self.get_queryset().get(pk=serializer.instance.pk)
+        serializer = self.get_serializer(qs, many=bulk_create)
+        headers = self.get_success_headers(serializer.data)
+        return Response(serializer.data, status=status.HTTP_201_CREATED, headers=headers)
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            instance.delete()
+
+
+class NetBoxRouter(DefaultRouter):
+    """DefaultRouter whose list route also maps PUT, PATCH and DELETE to the bulk actions."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.routes = copy.deepcopy(self.routes)
+        self.routes[0].mapping.update({
+            'put': 'bulk_update',
+            'patch': 'bulk_partial_update',
+            'delete': 'bulk_destroy',
+        })
