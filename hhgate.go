@@ -5,4 +5,5 @@ package hhgate
 
 import (
 	_ "github.com/hhgate/hhgate/caddymodule/guard"
+	_ "github.com/hhgate/hhgate/caddymodule/hedgehogsync"
 )

@@ -1,0 +1,85 @@
+package hedgehogsync
+
+import (
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("hedgehog_sync", parseCaddyfile)
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
+//
+//	hedgehog_sync [<matcher>] {
+//	    netbox_url               <url>
+//	    netbox_token             <token>
+//	    base_path                <path>
+//	    login_path               <path>
+//	    prune                    true|false
+//	    timeout                  <duration>
+//	    batch_size               <n>
+//	    insecure_skip_tls_verify
+//	}
+func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // consume directive name
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		option := d.Val()
+		var value string
+		if option != "insecure_skip_tls_verify" && !d.AllArgs(&value) {
+			return d.ArgErr()
+		}
+		switch option {
+		case "netbox_url":
+			hs.NetBoxURL = value
+		case "netbox_token":
+			hs.NetBoxToken = value
+		case "base_path":
+			hs.BasePath = value
+		case "login_path":
+			hs.LoginPath = value
+		case "prune":
+			b, err := strconv.ParseBool(value)
+			if err != nil {
+				return d.Errf("prune: %q is not true or false", value)
+			}
+			hs.Prune = &b
+		case "timeout":
+			dur, err := caddy.ParseDuration(value)
+			if err != nil {
+				return d.Errf("timeout: %v", err)
+			}
+			hs.Timeout = caddy.Duration(dur)
+		case "batch_size":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				return d.Errf("batch_size: %q is not a number", value)
+			}
+			hs.BatchSize = n
+		case "insecure_skip_tls_verify":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			hs.InsecureSkipTLSVerify = true
+		default:
+			return d.Errf("unrecognized hedgehog_sync option '%s'", option)
+		}
+	}
+	return nil
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	hs := new(HedgehogSync)
+	err := hs.UnmarshalCaddyfile(h.Dispenser)
+	return hs, err
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*HedgehogSync)(nil)

@@ -1,0 +1,65 @@
+package hedgehogsync
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+)
+
+func TestUnmarshalCaddyfile(t *testing.T) {
+	var hs HedgehogSync
+	err := hs.UnmarshalCaddyfile(caddyfile.NewTestDispenser(`hedgehog_sync {
+		netbox_url http://127.0.0.1:8000
+		netbox_token {env.HHGATE_NETBOX_TOKEN}
+		base_path /netbox/
+		login_path /netbox/login/
+		prune false
+		timeout 90s
+		batch_size 250
+		insecure_skip_tls_verify
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs.NetBoxURL != "http://127.0.0.1:8000" || hs.NetBoxToken != "{env.HHGATE_NETBOX_TOKEN}" || hs.BasePath != "/netbox/" ||
+		hs.LoginPath != "/netbox/login/" || hs.Prune == nil || *hs.Prune || time.Duration(hs.Timeout) != 90*time.Second ||
+		hs.BatchSize != 250 || !hs.InsecureSkipTLSVerify {
+		t.Fatalf("parsed %+v", hs)
+	}
+	for input, want := range map[string]string{
+		"hedgehog_sync {\n prune maybe\n}":                  "prune",
+		"hedgehog_sync {\n timeout soon\n}":                 "timeout",
+		"hedgehog_sync {\n batch_size many\n}":              "batch_size",
+		"hedgehog_sync {\n netbox_url\n}":                   "wrong argument count",
+		"hedgehog_sync {\n netbox_tokn x\n}":                "unrecognized hedgehog_sync option 'netbox_tokn'",
+		"hedgehog_sync {\n insecure_skip_tls_verify yes\n}": "wrong argument count",
+	} {
+		var hs HedgehogSync
+		if err := hs.UnmarshalCaddyfile(caddyfile.NewTestDispenser(input)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", input, err, want)
+		}
+	}
+}
+
+func TestProvisionNamesTheBadField(t *testing.T) {
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
+	defer cancel()
+	t.Setenv("HHGATE_TEST_EMPTY_TOKEN", "")
+	for field, hs := range map[string]*HedgehogSync{
+		"netbox_url":   {NetBoxToken: "t"},
+		"netbox_token": {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "{env.HHGATE_TEST_EMPTY_TOKEN}"},
+		"batch_size":   {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", BatchSize: 5000},
+		"base_path":    {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", BasePath: "netbox"},
+	} {
+		err := hs.Provision(ctx)
+		if err == nil || !strings.HasPrefix(err.Error(), field+":") {
+			t.Errorf("Provision(%+v) = %v, want an error naming %s", hs, err, field)
+		}
+		if err != nil && strings.Contains(err.Error(), "\"t\"") {
+			t.Errorf("error echoes the token: %v", err)
+		}
+	}
+}

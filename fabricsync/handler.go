@@ -1,0 +1,293 @@
+package fabricsync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/hhgate/hhgate/jsonerror"
+	"github.com/hhgate/hhgate/k8ssync"
+	"github.com/hhgate/hhgate/sessionguard"
+)
+
+// Engine is the sync engine (k8ssync.Engine), an interface so that tests
+// can count and hold syncs.
+type Engine interface {
+	Sync(ctx context.Context, fabricID int) k8ssync.Result
+	TestConnection(ctx context.Context, fabricID int) k8ssync.ConnectionResult
+}
+
+// Machine codes of the refusals this package writes (besides jsonerror's).
+const (
+	CodePermissionDenied = "permission_denied"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+)
+
+// Config configures a Handler.
+type Config struct {
+	// NetBoxURL is where NetBox answers the authorization requests
+	// (scheme://host:port, no path).
+	NetBoxURL string
+	// BasePath is NetBox's BASE_PATH as a path ("/" or "/netbox/").
+	BasePath string
+	// LoginPath is NetBox's LOGIN_URL, for the 401's redirect.
+	LoginPath string
+	// Engine runs syncs and connection tests.
+	Engine Engine
+	// Timeout bounds one sync or connection test; it runs to completion
+	// (or this bound) even when the browser goes away.
+	Timeout time.Duration
+	// Client sends the authorization requests; default a client with a
+	// 30-second timeout.
+	Client *http.Client
+	// Context is cancelled when the gateway stops; running syncs get it as
+	// their parent. Default context.Background().
+	Context context.Context
+	// Logger receives one line per request it serves.
+	Logger *zap.Logger
+}
+
+// Handler serves the plugin's sync and test-connection URLs.
+type Handler struct {
+	netboxURL string
+	basePath  string
+	loginPath string
+	engine    Engine
+	timeout   time.Duration
+	client    *http.Client
+	ctx       context.Context
+	log       *zap.Logger
+
+	mu      sync.Mutex
+	running map[int]*flight
+	// joined, when set (tests), is told each time a request joins a
+	// running sync.
+	joined func(fabricID int)
+}
+
+// flight is one sync in progress; requests for the same fabric join it.
+type flight struct {
+	done   chan struct{}
+	result k8ssync.Result
+}
+
+// New checks cfg and builds a Handler; errors name the Caddy field.
+func New(cfg Config) (*Handler, error) {
+	u, err := url.Parse(cfg.NetBoxURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("netbox_url: %q must be an http(s) URL such as http://127.0.0.1:8000", cfg.NetBoxURL)
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
+		return nil, fmt.Errorf("netbox_url: %q must have no path, query or user info (set base_path for BASE_PATH)", cfg.NetBoxURL)
+	}
+	if cfg.Engine == nil {
+		return nil, errors.New("engine: required")
+	}
+	h := &Handler{
+		netboxURL: u.Scheme + "://" + u.Host,
+		basePath:  cfg.BasePath,
+		loginPath: cfg.LoginPath,
+		engine:    cfg.Engine,
+		timeout:   cfg.Timeout,
+		client:    cfg.Client,
+		ctx:       cfg.Context,
+		log:       cfg.Logger,
+		running:   map[int]*flight{},
+	}
+	if h.basePath == "" {
+		h.basePath = "/"
+	}
+	if !strings.HasPrefix(h.basePath, "/") || !strings.HasSuffix(h.basePath, "/") {
+		return nil, fmt.Errorf("base_path: %q must start and end with /", h.basePath)
+	}
+	if h.loginPath == "" {
+		h.loginPath = h.basePath + "login/"
+	}
+	if h.timeout <= 0 {
+		h.timeout = 5 * time.Minute
+	}
+	if h.client == nil {
+		h.client = &http.Client{Timeout: 30 * time.Second}
+	}
+	// Never follow a redirect with the user's credentials: a 3xx is an answer.
+	client := *h.client
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	h.client = &client
+	if h.ctx == nil {
+		h.ctx = context.Background()
+	}
+	if h.log == nil {
+		h.log = zap.NewNop()
+	}
+	return h, nil
+}
+
+// Serve answers the plugin's sync and test-connection URLs and passes every
+// other request to next.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
+	act, fabricID := route(h.basePath, r.URL.Path)
+	if act == actionNone {
+		return next(w, r)
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		jsonerror.Write(w, http.StatusMethodNotAllowed, jsonerror.New(CodeMethodNotAllowed,
+			fmt.Sprintf("%s is not allowed here; use POST.", r.Method), ""))
+		return nil
+	}
+	change := map[string]any{"sync_status": "syncing"}
+	if act == actionTestConnection {
+		change = map[string]any{} // permission check only: nothing to change yet
+	}
+	authCtx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	a := h.authorize(authCtx, r, fabricID, change)
+	cancel()
+	for _, c := range a.setCookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	if a.verdict != allowed {
+		h.refuse(w, r, fabricID, a)
+		return nil
+	}
+	if act == actionTestConnection {
+		h.testConnection(w, r, fabricID)
+		return nil
+	}
+	h.sync(w, r, fabricID)
+	return nil
+}
+
+// refuse answers a refused authorization in the guard's contract.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, fabricID int, a authorization) {
+	h.log.Info("fabric action refused", zap.Int("fabric", fabricID), zap.String("netbox_detail", a.detail),
+		zap.String("verdict", verdictName(a.verdict)))
+	switch a.verdict {
+	case notAuthenticated:
+		redirect := sessionguard.LoginURL(h.loginPath, sessionguard.CurrentPage(r))
+		w.Header().Set("WWW-Authenticate", `Session realm="NetBox"`)
+		jsonerror.Write(w, http.StatusUnauthorized, jsonerror.New(jsonerror.CodeAuthenticationRequired, sessionguard.DefaultMessage, redirect))
+	case csrfRefused:
+		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(jsonerror.CodeCSRFFailed, sessionguard.DefaultCSRFMessage, sessionguard.CurrentPage(r)))
+	case permissionDenied:
+		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(CodePermissionDenied, "You do not have permission to change this fabric.", ""))
+	case fabricNotFound:
+		jsonerror.Write(w, http.StatusNotFound, jsonerror.New(CodeNotFound, fmt.Sprintf("Fabric %d does not exist.", fabricID), ""))
+	default:
+		jsonerror.Write(w, http.StatusBadGateway, jsonerror.New(jsonerror.CodeUpstreamUnavailable, sessionguard.DefaultUnavailableMessage, ""))
+	}
+}
+
+// sync starts the fabric's sync or joins the one running, and answers its
+// result. The sync is not tied to this request: it runs to completion (or
+// the timeout) even if the browser goes away.
+func (h *Handler) sync(w http.ResponseWriter, r *http.Request, fabricID int) {
+	f, started := h.join(fabricID, r)
+	select {
+	case <-f.done:
+	case <-r.Context().Done():
+		return // the browser left; the sync goes on
+	}
+	h.log.Info("fabric sync answered", zap.Int("fabric", fabricID), zap.Bool("started", started),
+		zap.Bool("success", f.result.Success), zap.String("code", f.result.Code))
+	writeJSON(w, syncStatus(f.result.Code), f.result)
+}
+
+// join returns the running flight for fabricID, or starts one.
+func (h *Handler) join(fabricID int, r *http.Request) (*flight, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if f, ok := h.running[fabricID]; ok {
+		if h.joined != nil {
+			h.joined(fabricID)
+		}
+		return f, false
+	}
+	f := &flight{done: make(chan struct{})}
+	h.running[fabricID] = f
+	userHeaders := userHeaders(r)
+	host := r.Host
+	go func() {
+		defer func() {
+			h.mu.Lock()
+			delete(h.running, fabricID)
+			h.mu.Unlock()
+			close(f.done)
+		}()
+		ctx, cancel := context.WithTimeout(h.ctx, h.timeout)
+		defer cancel()
+		f.result = h.engine.Sync(ctx, fabricID)
+		if !f.result.StatusWritten {
+			h.endSyncingAsUser(fabricID, userHeaders, host, f.result)
+		}
+	}()
+	return f, true
+}
+
+// endSyncingAsUser is the last resort when the engine could not record the
+// outcome with the service token (wrong token, NetBox refusing it): the
+// user's authorization request set "syncing", so the user's credentials end
+// it, with the same headers that were just accepted.
+func (h *Handler) endSyncingAsUser(fabricID int, header http.Header, host string, res k8ssync.Result) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 15*time.Second)
+	defer cancel()
+	r := &http.Request{Header: header, Host: host, URL: &url.URL{}}
+	msg := res.Error
+	if msg == "" {
+		msg = "the sync could not record its result"
+	}
+	a := h.authorize(ctx, r, fabricID, map[string]any{"sync_status": "error", "sync_error": msg})
+	if a.verdict != allowed {
+		h.log.Error("fabric left in syncing: neither the service token nor the user could record the outcome",
+			zap.Int("fabric", fabricID), zap.String("netbox_detail", a.detail))
+	}
+}
+
+func (h *Handler) testConnection(w http.ResponseWriter, r *http.Request, fabricID int) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), h.timeout)
+	defer cancel()
+	res := h.engine.TestConnection(ctx, fabricID)
+	h.log.Info("fabric connection tested", zap.Int("fabric", fabricID), zap.Bool("success", res.Success), zap.String("code", res.Code))
+	writeJSON(w, syncStatus(res.Code), res)
+}
+
+// syncStatus is the HTTP status for an engine outcome: the plugin's page
+// reads the body whatever the status, so a sync that ran answers 200 with
+// its verdict inside; the gateway's own failures get 5xx.
+func syncStatus(code string) int {
+	switch code {
+	case k8ssync.CodeFabricNotFound:
+		return http.StatusNotFound
+	case k8ssync.CodeNetBoxUnavailable, k8ssync.CodeNetBoxForbidden:
+		return http.StatusBadGateway
+	case k8ssync.CodeTimeout:
+		return http.StatusGatewayTimeout
+	case k8ssync.CodeInternal:
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		jsonerror.Write(w, http.StatusInternalServerError, jsonerror.New(jsonerror.CodeInternal, sessionguard.DefaultInternalMessage, ""))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func verdictName(v verdict) string {
+	return [...]string{"allowed", "not_authenticated", "csrf_failed", "permission_denied", "not_found", "netbox_unavailable"}[v]
+}
