@@ -22,9 +22,12 @@ lint:
 	$(GO) vet $(PKGS)
 
 # The whole suite: unit tests (fuzz seed corpora included), end-to-end tests
-# through the built gateway against the Django stand-in.
+# through the built gateway against the Django stand-in, a real kube-apiserver
+# (built once into ~/.cache/hhgate, about 7-13 minutes the first time) and
+# headless Chromium.
 test: deps build lint
-	HHGATE_BIN=$(abspath $(BIN)) $(GO) test -count=1 $(PKGS)
+	KUBEBUILDER_ASSETS=$$(bash scripts/build-envtest-bins.sh | tail -1) \
+	HHGATE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m $(PKGS)
 
 # Run each fuzz target for FUZZTIME (the seed corpora already run in `make test`).
 FUZZTIME ?= 30s
