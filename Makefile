@@ -38,10 +38,14 @@ fuzz:
 
 # The guard's cost against the same chain without it: Go benchmark, then a
 # wrk load run alternating both configurations over one upstream.
+# Then the fabric sync on a generated 2,000-object fabric against the
+# plugin's per-object algorithm (real kube-apiserver, Django stand-in).
 BENCH_ROUNDS ?= 5
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem ./sessionguard/
+	$(GO) test -run '^$$' -bench . -benchmem ./sessionguard/ ./k8ssync/diff/
 	$(GO) run ./bench/loadcompare -hhgate $(BIN) -rounds $(BENCH_ROUNDS)
+	KUBEBUILDER_ASSETS=$$(bash scripts/build-envtest-bins.sh | tail -1) HHGATE_BIN=$(abspath $(BIN)) \
+	$(GO) test -run '^$$' -bench FabricSync -benchtime 1x -timeout 20m -v ./bench/syncbench/
 
 # The gateway in front of the NetBox stand-in, with user admin/admin.
 demo: deps build

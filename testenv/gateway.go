@@ -37,7 +37,11 @@ type Gateway struct {
 	Addr string
 
 	logs *syncBuffer
+	pid  int
 }
+
+// PID is the gateway process's id (for memory measurements).
+func (g *Gateway) PID() int { return g.pid }
 
 // Log returns what the gateway printed so far.
 func (g *Gateway) Log() string { return g.logs.String() }
@@ -104,7 +108,7 @@ func StartGateway(t testing.TB, opts GatewayOptions) *Gateway {
 	if err := waitListening(addr, exited); err != nil {
 		t.Fatalf("hhgate did not start: %v\n%s", err, logs.String())
 	}
-	return &Gateway{URL: "http://" + addr, Addr: addr, logs: logs}
+	return &Gateway{URL: "http://" + addr, Addr: addr, logs: logs, pid: cmd.Process.Pid}
 }
 
 // waitListening polls until addr accepts a TCP connection, the process
