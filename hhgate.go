@@ -6,4 +6,5 @@ package hhgate
 import (
 	_ "github.com/hhgate/hhgate/caddymodule/guard"
 	_ "github.com/hhgate/hhgate/caddymodule/hedgehogsync"
+	_ "github.com/hhgate/hhgate/caddymodule/oidc"
 )

@@ -1,0 +1,385 @@
+package oidcsession
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/certmagic"
+	"go.uber.org/zap"
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/hhgate/hhgate/oidcstore"
+	"github.com/hhgate/hhgate/sessionguard"
+)
+
+// Defaults of the optional settings.
+const (
+	DefaultSessionTTL     = 12 * time.Hour
+	DefaultRefreshMargin  = time.Minute
+	DefaultCookieName     = "hhgate_session"
+	DefaultGroupSeparator = "|"
+)
+
+// Token endpoint client authentication methods (TokenAuthMethod).
+const (
+	AuthMethodBasic = "client_secret_basic"
+	AuthMethodPost  = "client_secret_post"
+)
+
+// DefaultScopes are requested when none are configured. offline_access asks
+// for a refresh token, which most IdPs only issue with it.
+var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// ClaimNames name the ID token / userinfo claims the identity is read from.
+type ClaimNames struct {
+	User      string // default preferred_username
+	Email     string // default email
+	FirstName string // default given_name
+	LastName  string // default family_name
+	Groups    string // default groups
+}
+
+// DefaultClaims are the standard OIDC claim names (groups is a common extension).
+var DefaultClaims = ClaimNames{
+	User: "preferred_username", Email: "email", FirstName: "given_name", LastName: "family_name", Groups: "groups",
+}
+
+// HeaderNames name the request headers that tell NetBox who the user is.
+// NetBox reads them as REMOTE_AUTH_HEADER etc. (HTTP_REMOTE_USER for
+// Remote-User): use dashes, since many servers drop underscore names.
+type HeaderNames struct {
+	User      string // default Remote-User
+	Email     string // default Remote-User-Email
+	FirstName string // default Remote-User-First-Name
+	LastName  string // default Remote-User-Last-Name
+	Groups    string // default Remote-User-Group
+}
+
+// DefaultHeaders are NetBox's default REMOTE_AUTH_* header names.
+var DefaultHeaders = HeaderNames{
+	User: "Remote-User", Email: "Remote-User-Email", FirstName: "Remote-User-First-Name",
+	LastName: "Remote-User-Last-Name", Groups: "Remote-User-Group",
+}
+
+// Config configures a Handler. Errors from New name the setting as the
+// Caddy configuration spells it.
+type Config struct {
+	// Issuer is the IdP's issuer URL (discovery: <issuer>/.well-known/openid-configuration).
+	Issuer string
+	// ClientID and ClientSecret identify the gateway at the IdP (a confidential client).
+	ClientID     string
+	ClientSecret string
+	// TokenAuthMethod is how the client secret is sent to the token
+	// endpoint: AuthMethodBasic or AuthMethodPost. Empty: from the IdP's
+	// discovery document (basic unless it lists only post).
+	TokenAuthMethod string
+	// Scopes default to DefaultScopes.
+	Scopes []string
+	// RedirectURL is the absolute callback URL registered at the IdP. Empty:
+	// derived from each request (scheme and Host) + CallbackPath.
+	RedirectURL string
+	// PostLogoutRedirectURL is where the IdP sends the browser after logout
+	// (post_logout_redirect_uri; must be registered at the IdP). A path is
+	// made absolute with the request's scheme and Host. Empty: the IdP's own
+	// page.
+	PostLogoutRedirectURL string
+
+	// SessionKeys are 32-byte keys (hex or base64); the first seals, all open.
+	SessionKeys []string
+	// SessionTTL caps a session's life (default DefaultSessionTTL).
+	SessionTTL time.Duration
+	// RefreshMargin is how long before the tokens expire they are renewed
+	// (default DefaultRefreshMargin; at most half the token lifetime).
+	RefreshMargin time.Duration
+
+	// PublicPaths pass without a session and without identity (default
+	// BasePath+"static/*" and "/favicon.ico"). See sessionguard.PathPattern.
+	PublicPaths []string
+
+	// Claims and Headers default field by field to DefaultClaims and DefaultHeaders.
+	Claims  ClaimNames
+	Headers HeaderNames
+	// GroupSeparator joins the groups in the group header (NetBox's
+	// REMOTE_AUTH_GROUP_SEPARATOR; default "|").
+	GroupSeparator string
+
+	// BasePath, LoginPath, APIPrefixes and AJAXPaths are as in the
+	// netbox_guard (sessionguard.Config): they locate NetBox's login page
+	// and tell programmatic requests from navigations.
+	BasePath    string
+	LoginPath   string
+	APIPrefixes []string
+	AJAXPaths   []string
+	// LogoutPath is NetBox's logout page (default BasePath+"logout/").
+	LogoutPath string
+
+	// CookieName is the session cookie's name (default DefaultCookieName).
+	CookieName string
+
+	// Storage holds the sessions (Caddy's configured storage). Required.
+	Storage certmagic.Storage
+	// Logger defaults to a no-op logger. Tokens, cookies and session ids are
+	// never logged.
+	Logger *zap.Logger
+	// Now is the clock (default time.Now). Tests move it instead of sleeping.
+	Now func() time.Time
+	// HTTPClient talks to the IdP (default: 15 s timeout).
+	HTTPClient *http.Client
+	// IsTLS reports whether the browser reached the gateway over TLS, which
+	// makes the cookies Secure (default: r.TLS != nil).
+	IsTLS func(*http.Request) bool
+	// OnEvent, if set, is told about logins, refreshes and logouts and their
+	// result, for metrics.
+	OnEvent func(kind EventKind, result string)
+
+	// DiscoveryRetryMin and DiscoveryRetryMax bound the back-off between
+	// discovery attempts while the IdP cannot be reached (default 1 s and 1 min).
+	DiscoveryRetryMin time.Duration
+	DiscoveryRetryMax time.Duration
+}
+
+// EventKind is what OnEvent reports.
+type EventKind string
+
+// Events and their results.
+const (
+	// EventLogin results: "success", "prompt_none_fallback", "failed".
+	EventLogin EventKind = "login"
+	// EventRefresh results: "success", "reused" (another request or
+	// instance had just refreshed), "ended" (the IdP refused the refresh
+	// token), "failed" (network or server error; retried).
+	EventRefresh EventKind = "refresh"
+	// EventLogout result: "success".
+	EventLogout EventKind = "logout"
+)
+
+// settings is a checked Config with defaults applied.
+type settings struct {
+	Config
+	keys [][]byte
+	// publicExact and publicPatterns are public_path split into plain paths
+	// (compared as strings: this runs on every request) and patterns.
+	publicExact    []string
+	publicPatterns []sessionguard.PathPattern
+	guard          *sessionguard.Guard
+	identity       identityHeaders
+	// statusUnderBase is StatusPath under NetBox's BASE_PATH, where
+	// netbox_guard's page script asks (it equals StatusPath without one).
+	statusUnderBase string
+}
+
+// check applies defaults and validates; errors start with the setting's name.
+func (c Config) check() (*settings, error) {
+	s := &settings{Config: c}
+	var err error
+	if s.guard, err = sessionguard.New(sessionguard.Config{
+		BasePath: c.BasePath, LoginPath: c.LoginPath, APIPrefixes: c.APIPrefixes, AJAXPaths: c.AJAXPaths,
+	}); err != nil {
+		return nil, err
+	}
+	base := c.BasePath
+	if base == "" {
+		base = "/"
+	}
+	s.BasePath = base
+	s.LoginPath = s.guard.LoginPath()
+	s.statusUnderBase = base + strings.TrimPrefix(StatusPath, "/")
+
+	if err := checkURL(c.Issuer); err != nil {
+		return nil, fmt.Errorf("issuer: %w", err)
+	}
+	if strings.TrimSpace(c.ClientID) == "" {
+		return nil, errors.New("client_id: required")
+	}
+	if c.ClientSecret == "" {
+		return nil, errors.New("client_secret: required (the gateway is a confidential client)")
+	}
+	if m := c.TokenAuthMethod; m != "" && m != AuthMethodBasic && m != AuthMethodPost {
+		return nil, fmt.Errorf("token_auth_method: %q is neither %s nor %s", m, AuthMethodBasic, AuthMethodPost)
+	}
+	if len(s.Scopes) == 0 {
+		s.Scopes = DefaultScopes
+	}
+	if !contains(s.Scopes, "openid") {
+		return nil, errors.New(`scopes: must include "openid"`)
+	}
+	if c.RedirectURL != "" {
+		if err := checkURL(c.RedirectURL); err != nil {
+			return nil, fmt.Errorf("redirect_url: %w", err)
+		}
+		if u, _ := url.Parse(c.RedirectURL); u.Path != CallbackPath || u.RawQuery != "" {
+			return nil, fmt.Errorf("redirect_url: path must be %s (no query)", CallbackPath)
+		}
+	}
+	if p := c.PostLogoutRedirectURL; p != "" && !strings.HasPrefix(p, "/") {
+		if err := checkURL(p); err != nil {
+			return nil, fmt.Errorf("post_logout_redirect_url: %w", err)
+		}
+	} else if strings.HasPrefix(p, "//") {
+		return nil, errors.New("post_logout_redirect_url: a path must not start with //")
+	}
+
+	if len(c.SessionKeys) == 0 {
+		return nil, errors.New("session_key: required (32 bytes, hex or base64; generate with: openssl rand -base64 32)")
+	}
+	for i, k := range c.SessionKeys {
+		key, err := oidcstore.ParseKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("session_key[%d]: %w", i, err)
+		}
+		s.keys = append(s.keys, key)
+	}
+
+	if s.SessionTTL == 0 {
+		s.SessionTTL = DefaultSessionTTL
+	}
+	if s.SessionTTL < time.Minute {
+		return nil, fmt.Errorf("session_ttl: %s is too short (at least 1m)", s.SessionTTL)
+	}
+	if s.RefreshMargin == 0 {
+		s.RefreshMargin = DefaultRefreshMargin
+	}
+	if s.RefreshMargin < 0 || s.RefreshMargin >= s.SessionTTL {
+		return nil, fmt.Errorf("refresh_margin: %s must be positive and shorter than session_ttl", s.RefreshMargin)
+	}
+
+	publicPaths := c.PublicPaths
+	if len(publicPaths) == 0 {
+		publicPaths = []string{base + "static/*", "/favicon.ico"}
+	}
+	for i, p := range publicPaths {
+		pp, err := sessionguard.ParsePathPattern(p)
+		if err != nil {
+			return nil, fmt.Errorf("public_path[%d]: %w", i, err)
+		}
+		if strings.ContainsAny(p, `*?[\`) {
+			s.publicPatterns = append(s.publicPatterns, pp)
+		} else {
+			s.publicExact = append(s.publicExact, p)
+		}
+	}
+
+	if s.LogoutPath == "" {
+		s.LogoutPath = base + "logout/"
+	}
+	if !strings.HasPrefix(s.LogoutPath, "/") || strings.HasPrefix(s.LogoutPath, "//") || strings.ContainsAny(s.LogoutPath, "?# \\") {
+		return nil, fmt.Errorf("logout_path: %q must be a plain absolute path", s.LogoutPath)
+	}
+
+	s.Claims = withDefaultClaims(c.Claims)
+	s.Headers = withDefaultHeaders(c.Headers)
+	if s.GroupSeparator == "" {
+		s.GroupSeparator = DefaultGroupSeparator
+	}
+	if hasControl(s.GroupSeparator) {
+		return nil, errors.New("group_separator: must not contain control characters")
+	}
+	if s.identity, err = newIdentityHeaders(s.Headers, s.GroupSeparator); err != nil {
+		return nil, err
+	}
+
+	if s.CookieName == "" {
+		s.CookieName = DefaultCookieName
+	}
+	if !isCookieName(s.CookieName) || strings.HasPrefix(s.CookieName, pendingCookiePrefix) {
+		return nil, fmt.Errorf("cookie_name: %q is not a usable cookie name", s.CookieName)
+	}
+
+	if c.Storage == nil {
+		return nil, errors.New("storage: required")
+	}
+	if s.Logger == nil {
+		s.Logger = zap.NewNop()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.HTTPClient == nil {
+		s.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	if s.IsTLS == nil {
+		s.IsTLS = func(r *http.Request) bool { return r.TLS != nil }
+	}
+	if s.OnEvent == nil {
+		s.OnEvent = func(EventKind, string) {}
+	}
+	if s.DiscoveryRetryMin <= 0 {
+		s.DiscoveryRetryMin = time.Second
+	}
+	if s.DiscoveryRetryMax < s.DiscoveryRetryMin {
+		s.DiscoveryRetryMax = max(time.Minute, s.DiscoveryRetryMin)
+	}
+	return s, nil
+}
+
+func withDefaultClaims(c ClaimNames) ClaimNames {
+	d := DefaultClaims
+	return ClaimNames{
+		User: or(c.User, d.User), Email: or(c.Email, d.Email), FirstName: or(c.FirstName, d.FirstName),
+		LastName: or(c.LastName, d.LastName), Groups: or(c.Groups, d.Groups),
+	}
+}
+
+func withDefaultHeaders(h HeaderNames) HeaderNames {
+	d := DefaultHeaders
+	return HeaderNames{
+		User: or(h.User, d.User), Email: or(h.Email, d.Email), FirstName: or(h.FirstName, d.FirstName),
+		LastName: or(h.LastName, d.LastName), Groups: or(h.Groups, d.Groups),
+	}
+}
+
+// checkURL accepts an absolute http(s) URL with a host and no fragment.
+func checkURL(raw string) error {
+	if raw == "" {
+		return errors.New("required")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q must be an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+func isCookieName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !httpguts.IsTokenRune(rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < ' ' || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

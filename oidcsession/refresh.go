@@ -1,0 +1,224 @@
+package oidcsession
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"go.uber.org/zap"
+	"golang.org/x/oauth2"
+
+	"github.com/hhgate/hhgate/oidcstore"
+)
+
+const (
+	// refreshTimeout bounds one renewal: waiting for the storage lock, the
+	// token call, userinfo and the save.
+	refreshTimeout = 30 * time.Second
+	// refreshRetryDelay spaces renewal attempts while the IdP cannot be
+	// reached and the tokens are still valid.
+	refreshRetryDelay = 5 * time.Second
+)
+
+var (
+	// errSessionEnded: the IdP refused the refresh token, or the record is gone.
+	errSessionEnded = errors.New("session ended")
+	// errNoProvider: the IdP has not been discovered yet.
+	errNoProvider = errors.New("identity provider not discovered yet")
+)
+
+// liveSession returns the session's record, renewed if it was due. It
+// returns (nil, nil) when there is no usable session, and an error only
+// when the storage cannot be read.
+func (h *Handler) liveSession(ctx context.Context, id string) (*oidcstore.Record, error) {
+	if !oidcstore.ValidID(id) {
+		return nil, nil
+	}
+	rec, err := h.store.Get(ctx, id)
+	if errors.Is(err, oidcstore.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := h.cfg.Now()
+	if now.Before(rec.RefreshAt) {
+		return rec, nil // the hot path: no storage I/O, no IdP
+	}
+	return h.renew(ctx, id, rec, now), nil
+}
+
+// renew brings a due session up to date, or returns nil when it cannot be
+// used any more. A network failure keeps the session until its tokens
+// actually expire.
+func (h *Handler) renew(ctx context.Context, id string, rec *oidcstore.Record, now time.Time) *oidcstore.Record {
+	stillValid := now.Before(rec.TokenExpiry)
+	if rec.RefreshToken == "" {
+		if stillValid {
+			return rec
+		}
+		h.endSession(ctx, id)
+		return nil
+	}
+	if until, ok := h.retryAfter.Load(id); ok && now.Before(until.(time.Time)) && stillValid {
+		return rec
+	}
+	v, err, _ := h.refreshes.Do(oidcstore.StorageKey(id), func() (any, error) {
+		return h.refresh(ctx, id)
+	})
+	switch {
+	case err == nil:
+		h.retryAfter.Delete(id)
+		return v.(*oidcstore.Record)
+	case errors.Is(err, errSessionEnded):
+		h.retryAfter.Delete(id)
+		return nil
+	}
+	h.retryAfter.Store(id, now.Add(refreshRetryDelay))
+	if stillValid {
+		return rec
+	}
+	return nil // kept in the store: a later request may still renew it
+}
+
+// refresh renews the session's tokens, once across goroutines (the caller's
+// singleflight) and gateway instances (the storage lock): lock, reload,
+// re-check, refresh, save, unlock. The reload is what makes a waiting
+// instance see the refresh token another instance has just rotated.
+func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	handle := zap.String("session", oidcstore.Handle(id))
+
+	// A flight that ended just before this one began may have done the work.
+	if rec := h.store.Cached(id); rec != nil && h.cfg.Now().Before(rec.RefreshAt) {
+		return rec, nil
+	}
+	p := h.provider.Load()
+	if p == nil {
+		return nil, errNoProvider
+	}
+	unlock, err := h.store.Lock(ctx, id)
+	if err != nil {
+		h.log.Warn("token refresh: cannot take the session lock", handle, zap.Error(err))
+		return nil, err
+	}
+	defer unlock()
+
+	rec, err := h.store.Reload(ctx, id)
+	if errors.Is(err, oidcstore.ErrNotFound) {
+		return nil, errSessionEnded
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := h.cfg.Now()
+	if !now.Before(rec.ExpiresAt) {
+		h.endSession(ctx, id)
+		return nil, errSessionEnded
+	}
+	if now.Before(rec.RefreshAt) {
+		h.event(EventRefresh, "reused")
+		return rec, nil
+	}
+
+	tok, err := p.refresh(ctx, rec.RefreshToken)
+	if err != nil {
+		if !isRefusal(err) {
+			h.event(EventRefresh, "failed")
+			h.log.Warn("token refresh failed; the session is kept while its tokens are valid", handle, errorCode(err))
+			return nil, err
+		}
+		// Before giving up: a gateway whose storage lock did not hold may
+		// have rotated the refresh token meanwhile.
+		if latest, lerr := h.store.Reload(ctx, id); lerr == nil && latest.RefreshToken != rec.RefreshToken && now.Before(latest.RefreshAt) {
+			h.event(EventRefresh, "reused")
+			return latest, nil
+		}
+		h.event(EventRefresh, "ended")
+		h.log.Info("the identity provider refused the refresh token; session ended", handle, errorCode(err))
+		h.endSession(ctx, id)
+		return nil, errSessionEnded
+	}
+
+	renewed, err := h.renewedRecord(ctx, p, rec, tok)
+	if err != nil {
+		// The old refresh token is spent; without trustworthy new tokens the
+		// session cannot go on.
+		h.event(EventRefresh, "ended")
+		h.log.Warn("token refresh answer rejected; session ended", handle, zap.Error(err))
+		h.endSession(ctx, id)
+		return nil, errSessionEnded
+	}
+	if err := h.store.Save(ctx, id, renewed); err != nil {
+		h.log.Error("token refresh: saving the session failed; other gateway instances will not see the new tokens", handle, zap.Error(err))
+	}
+	h.event(EventRefresh, "success")
+	h.log.Debug("tokens refreshed", handle, zap.Time("token_expiry", renewed.TokenExpiry))
+	return renewed, nil
+}
+
+// renewedRecord is rec with the refreshed tokens. A new ID token must be
+// about the same subject; its claims (and userinfo's) update the identity.
+func (h *Handler) renewedRecord(ctx context.Context, p *provider, rec *oidcstore.Record, tok *oauth2.Token) (*oidcstore.Record, error) {
+	idTok, idClaims, err := p.verifyIDToken(ctx, tok)
+	if err != nil {
+		return nil, err
+	}
+	next := *rec
+	next.Version++
+	next.AccessToken = tok.AccessToken
+	if tok.RefreshToken != "" {
+		next.RefreshToken = tok.RefreshToken
+	}
+	if idTok != nil {
+		if idTok.Subject != rec.Subject {
+			return nil, errors.New("the refreshed ID token is about another subject")
+		}
+		next.IDToken, _ = tok.Extra("id_token").(string)
+		if identity, err := identityFromClaims(h.userClaims(ctx, p, tok, idClaims), h.cfg.Claims, h.cfg.GroupSeparator); err == nil {
+			next.Identity = identity
+		}
+	}
+	now := h.cfg.Now()
+	next.TokenExpiry = tokenExpiry(tok, idTok, rec.ExpiresAt)
+	next.RefreshAt = refreshAt(now, next.TokenExpiry, h.cfg.RefreshMargin)
+	return &next, nil
+}
+
+// tokenExpiry is the earlier of the access token's and the ID token's
+// expiry; without either, the session's end. (Some IdPs send expires_in in
+// the wrong unit, which puts the access token's expiry decades away: the ID
+// token's exp then decides.)
+func tokenExpiry(tok *oauth2.Token, idTok *oidc.IDToken, sessionEnd time.Time) time.Time {
+	var exp time.Time
+	if idTok != nil {
+		exp = idTok.Expiry
+	}
+	if !tok.Expiry.IsZero() && (exp.IsZero() || tok.Expiry.Before(exp)) {
+		exp = tok.Expiry
+	}
+	if exp.IsZero() || exp.After(sessionEnd) {
+		exp = sessionEnd
+	}
+	return exp
+}
+
+// refreshAt is margin before expiry, but never earlier than halfway through
+// the token's remaining life (short-lived tokens would otherwise be renewed
+// on every request).
+func refreshAt(now, expiry time.Time, margin time.Duration) time.Time {
+	life := expiry.Sub(now)
+	if life <= 0 {
+		return now
+	}
+	return expiry.Add(-min(margin, life/2))
+}
+
+func (h *Handler) endSession(ctx context.Context, id string) {
+	h.retryAfter.Delete(id)
+	if err := h.store.Delete(context.WithoutCancel(ctx), id); err != nil {
+		h.log.Warn("deleting an ended session", zap.String("session", oidcstore.Handle(id)), zap.Error(err))
+	}
+}
