@@ -4,7 +4,7 @@ BIN     := bin/hhgate
 PKGS    := ./...
 export GOTOOLCHAIN := local
 
-.PHONY: all build deps test lint fuzz bench demo xcaddy clean
+.PHONY: all build deps test lint fuzz bench demo demo-sso xcaddy clean
 
 all: build
 
@@ -50,6 +50,11 @@ bench: deps build
 # The gateway in front of the NetBox stand-in, with user admin/admin.
 demo: deps build
 	$(GO) run ./testenv/cmd/hhgate-demo -hhgate $(BIN)
+
+# The same with single sign-on: an in-process OIDC provider, the stand-in in
+# remote-auth mode and Caddyfile.sso.
+demo-sso: deps build
+	$(GO) run ./testenv/cmd/hhgate-demo-sso -hhgate $(BIN)
 
 # Build a custom Caddy with hhgate's modules (and any extra plugins listed in
 # xcaddy.json) using xcaddy.
