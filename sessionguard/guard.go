@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/hhgate/hhgate/jsonerror"
 )
@@ -38,6 +41,24 @@ type Config struct {
 	// OnIntercept, if set, is told about every answer the guard writes, with
 	// the upstream status it replaced (0 for a proxy error).
 	OnIntercept func(r *http.Request, code string, upstreamStatus int)
+
+	// InjectScript turns on session-aware pages (see endpoints.go): the shim
+	// script in HTML navigations, the <base_path>.hhgate/ endpoints and the
+	// session-expiry cookie. The fields below only matter when it is on.
+	InjectScript bool
+	// WarnBefore is how long before the session expires the page warns.
+	// Default DefaultWarnBefore.
+	WarnBefore time.Duration
+	// CSRFPage is the NetBox page /.hhgate/csrf reads a fresh token from.
+	// Default BasePath.
+	CSRFPage string
+	// SessionCookie is NetBox's SESSION_COOKIE_NAME. Default "sessionid".
+	SessionCookie string
+	// Logger receives the guard's own log lines; nil discards them.
+	Logger *zap.Logger
+	// Now is the clock of the expiry cookie and /.hhgate/session; nil means
+	// time.Now. Tests set it.
+	Now func() time.Time
 }
 
 // Guard is the session guard. It is safe for concurrent use.
@@ -51,6 +72,7 @@ type Guard struct {
 	unavailable  string
 	statusOf     func(error) int
 	onIntercept  func(*http.Request, string, int)
+	pages        *pages // nil unless Config.InjectScript
 }
 
 // New checks cfg and builds a Guard.
@@ -104,6 +126,13 @@ func New(cfg Config) (*Guard, error) {
 			return nil, fmt.Errorf("%s: must not be blank", name)
 		}
 	}
+	if cfg.InjectScript {
+		p, err := newPages(cfg, base, g.loginPath)
+		if err != nil {
+			return nil, err
+		}
+		g.pages = p
+	}
 	return g, nil
 }
 
@@ -115,8 +144,13 @@ func (g *Guard) IsProgrammatic(r *http.Request) bool { return g.classifier.IsPro
 
 // Serve runs next for r. For a programmatic request it rewrites NetBox's
 // "log in" answers and turns a proxy error into a JSON answer; navigations
-// reach next with the original ResponseWriter, untouched.
+// reach next with the original ResponseWriter, untouched. With InjectScript
+// the guard also answers its endpoints and wraps navigations (see
+// serveWithPages).
 func (g *Guard) Serve(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
+	if g.pages != nil {
+		return g.serveWithPages(w, r, next)
+	}
 	if !g.classifier.IsProgrammatic(r) {
 		return next(w, r)
 	}

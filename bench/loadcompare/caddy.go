@@ -22,10 +22,12 @@ const caddyStartDeadline = 15 * time.Second
 const caddyStopDeadline = 5 * time.Second
 
 // caddyfileTemplate has two sites that differ only in netbox_guard, so the
-// ratio of their throughputs is the guard's cost. default_bind keeps both on
-// loopback (a bare ":port" site would listen on all interfaces); admin off
-// and auto_https off keep Caddy from opening other listeners; ERROR logging
-// keeps access and info logs out of the measurement.
+// ratio of their throughputs is the guard's cost, and a third that adds
+// inject_script to the guard, for the cost of session-aware pages.
+// default_bind keeps them on loopback (a bare ":port" site would listen on
+// all interfaces); admin off and auto_https off keep Caddy from opening
+// other listeners; ERROR logging keeps access and info logs out of the
+// measurement.
 const caddyfileTemplate = `{
 	admin off
 	auto_https off
@@ -48,6 +50,15 @@ http://:%[2]d {
 		reverse_proxy %[3]s
 	}
 }
+
+http://:%[4]d {
+	route {
+		netbox_guard {
+			inject_script
+		}
+		reverse_proxy %[3]s
+	}
+}
 `
 
 // caddy is a running hhgate process with the guarded and the plain site.
@@ -55,6 +66,7 @@ type caddy struct {
 	cmd        *exec.Cmd
 	guardPort  int
 	plainPort  int
+	injectPort int // the guard with inject_script
 	output     *tailBuffer
 	exited     chan struct{} // closed once cmd.Wait returned
 	waitErr    error
@@ -65,7 +77,7 @@ type caddy struct {
 // startCaddy writes the Caddyfile, starts hhgate and waits until both sites
 // answer. On error nothing is left running.
 func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error) {
-	ports, err := freePorts(2)
+	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +86,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 		return nil, err
 	}
 	config := filepath.Join(dir, "Caddyfile")
-	content := fmt.Sprintf(caddyfileTemplate, ports[0], ports[1], upstreamAddr)
+	content := fmt.Sprintf(caddyfileTemplate, ports[0], ports[1], upstreamAddr, ports[2])
 	if err := os.WriteFile(config, []byte(content), 0o600); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -96,7 +108,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 		return nil, fmt.Errorf("start %s: %w", hhgate, err)
 	}
 	c := &caddy{
-		cmd: cmd, guardPort: ports[0], plainPort: ports[1],
+		cmd: cmd, guardPort: ports[0], plainPort: ports[1], injectPort: ports[2],
 		output: out, exited: make(chan struct{}), dir: dir, stopCancel: procCancel,
 	}
 	go func() {
@@ -111,11 +123,11 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 	return c, nil
 }
 
-// waitReady polls both sites until each gives any HTTP answer.
+// waitReady polls every site until each gives any HTTP answer.
 func (c *caddy) waitReady(ctx context.Context) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(caddyStartDeadline)
-	for _, port := range []int{c.guardPort, c.plainPort} {
+	for _, port := range []int{c.guardPort, c.plainPort, c.injectPort} {
 		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 		for {
 			if answers(ctx, client, url) {

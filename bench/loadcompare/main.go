@@ -118,7 +118,7 @@ func run(ctx context.Context, opt options) error {
 		Connections: opt.connections, Threads: opt.threads,
 		Started: time.Now().UTC().Format(time.RFC3339),
 	}
-	fmt.Printf("upstream %s; hhgate guard site :%d, plain site :%d\n", up.addr, c.guardPort, c.plainPort)
+	fmt.Printf("upstream %s; hhgate guard site :%d, plain site :%d, guard+inject_script site :%d\n", up.addr, c.guardPort, c.plainPort, c.injectPort)
 	fmt.Printf("%s; %d rounds x %s per site (+%s warm-up), -c%d -t%d\n",
 		cfg.WrkVersion, opt.rounds, opt.duration, opt.warmup, opt.connections, opt.threads)
 	if load := loadAverage(); load != "" {
@@ -152,6 +152,7 @@ func run(ctx context.Context, opt options) error {
 // goes first.
 func measureScenario(ctx context.Context, opt options, c *caddy, sc scenario) (scenarioResult, error) {
 	res := scenarioResult{Scenario: sc}
+	measured, baseline := sc.sites(c)
 	fmt.Printf("\nmeasuring %s ", sc.Name)
 	defer fmt.Println()
 	for i := range opt.rounds {
@@ -159,7 +160,7 @@ func measureScenario(ctx context.Context, opt options, c *caddy, sc scenario) (s
 		sites := []struct {
 			port int
 			dst  *wrkResult
-		}{{c.guardPort, &r.Guard}, {c.plainPort, &r.Plain}}
+		}{{measured, &r.Guard}, {baseline, &r.Plain}}
 		if !r.GuardFirst {
 			sites[0], sites[1] = sites[1], sites[0]
 		}

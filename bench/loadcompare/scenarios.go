@@ -18,19 +18,36 @@ type scenario struct {
 	// Body is what the upstream answers, so the preflight can check that
 	// both sites pass it through unchanged.
 	Body []byte
+	// Inject compares the site with inject_script (in the "guard" columns)
+	// to the guard without it (in the "plain" columns) instead of the guard
+	// to plain reverse_proxy: the cost of session-aware pages on top of the
+	// guard. The measured site then answers Body with the script added.
+	Inject bool
+}
+
+// sites returns the ports of the measured site and of its baseline.
+func (sc scenario) sites(c *caddy) (measured, baseline int) {
+	if sc.Inject {
+		return c.injectPort, c.guardPort
+	}
+	return c.guardPort, c.plainPort
 }
 
 // scenarios cover the guard's three paths through a request: wrapped but
-// streaming, not wrapped at all, and wrapped with the body held back.
+// streaming, not wrapped at all, and wrapped with the body held back; and
+// the HTML navigation that inject_script adds the shim script to.
 var scenarios = []scenario{
 	{Name: "programmatic JSON passthrough", Path: "/api/dcim/devices/", Header: "Sec-Fetch-Mode: cors", Body: apiBody},
 	{Name: "navigation", Path: "/dcim/devices/", Header: "Sec-Fetch-Mode: navigate", Body: apiBody},
 	{Name: "programmatic HTML (peeked)", Path: pathPage, Header: "HX-Request: true", Body: pageBody},
+	{Name: "HTML navigation, inject_script on/off", Path: pathPage, Header: "Sec-Fetch-Mode: navigate", Body: pageBody, Inject: true},
 }
 
 // preflight checks, before any load, that both sites pass every scenario's
-// answer through unchanged (so wrk counts the same 200s on both) and that
-// the guard is on the guarded site only (so the ports are not mixed up).
+// answer through unchanged (so wrk counts the same 200s on both) — or, for
+// an injection scenario, that the measured site adds the script and the
+// baseline does not — and that the guard is on the guarded site only (so
+// the ports are not mixed up).
 func preflight(ctx context.Context, c *caddy) error {
 	client := &http.Client{
 		Timeout: 5 * time.Second,
@@ -38,14 +55,19 @@ func preflight(ctx context.Context, c *caddy) error {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	for _, sc := range scenarios {
-		for _, port := range []int{c.guardPort, c.plainPort} {
+		measured, baseline := sc.sites(c)
+		for _, port := range []int{measured, baseline} {
 			status, body, err := get(ctx, client, port, sc.Path, sc.Header)
 			if err != nil {
 				return fmt.Errorf("preflight %s: %w", sc.Name, err)
 			}
-			if status != http.StatusOK || !bytes.Equal(body, sc.Body) {
-				return fmt.Errorf("preflight %s on port %d: status %d, %d-byte body; want 200 and the upstream's %d bytes",
-					sc.Name, port, status, len(body), len(sc.Body))
+			want := bytes.Equal(body, sc.Body)
+			if sc.Inject && port == measured {
+				want = bytes.Contains(body, shimScript) && bytes.Equal(bytes.Replace(body, scriptElement(body), nil, 1), sc.Body)
+			}
+			if status != http.StatusOK || !want {
+				return fmt.Errorf("preflight %s on port %d: status %d, %d-byte body; want 200 and the upstream's %d bytes (with the script: %v)",
+					sc.Name, port, status, len(body), len(sc.Body), sc.Inject && port == measured)
 			}
 		}
 	}
@@ -83,4 +105,20 @@ func get(ctx context.Context, client *http.Client, port int, path, header string
 
 func siteURL(port int, path string) string {
 	return fmt.Sprintf("http://127.0.0.1:%d%s", port, path)
+}
+
+// shimScript is how the injected element starts.
+var shimScript = []byte(`<script src="/.hhgate/shim.js?`)
+
+// scriptElement is the injected <script …></script> in body, or nil.
+func scriptElement(body []byte) []byte {
+	start := bytes.Index(body, shimScript)
+	if start < 0 {
+		return nil
+	}
+	end := bytes.Index(body[start:], []byte("</script>"))
+	if end < 0 {
+		return nil
+	}
+	return body[start : start+end+len("</script>")]
 }

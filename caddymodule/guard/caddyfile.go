@@ -1,6 +1,9 @@
 package guard
 
 import (
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -20,9 +23,15 @@ func init() {
 //	    message             <text>
 //	    csrf_message        <text>
 //	    unavailable_message <text>
+//	    inject_script       [on|off]
+//	    warn_before         <duration>
+//	    csrf_page           <path>
+//	    session_cookie      <name>
 //	}
 //
-// api_prefix and ajax_path may repeat; their values add up.
+// api_prefix and ajax_path may repeat; their values add up. inject_script
+// alone means on; on/off (or true/false) lets an environment variable
+// decide.
 func (ng *NetBoxGuard) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
 	if d.NextArg() {
@@ -31,7 +40,23 @@ func (ng *NetBoxGuard) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	for d.NextBlock(0) {
 		option := d.Val()
 		switch option {
-		case "base_path", "login_path", "message", "csrf_message", "unavailable_message":
+		case "inject_script":
+			on, err := parseSwitch(d, option)
+			if err != nil {
+				return err
+			}
+			ng.InjectScript = on
+		case "warn_before":
+			var value string
+			if !d.AllArgs(&value) {
+				return d.ArgErr()
+			}
+			dur, err := caddy.ParseDuration(value)
+			if err != nil {
+				return d.Errf("warn_before: %v", err)
+			}
+			ng.WarnBefore = caddy.Duration(dur)
+		case "base_path", "login_path", "message", "csrf_message", "unavailable_message", "csrf_page", "session_cookie":
 			var value string
 			if !d.AllArgs(&value) {
 				return d.ArgErr()
@@ -64,9 +89,31 @@ func (ng *NetBoxGuard) stringOption(name string) *string {
 		return &ng.Message
 	case "csrf_message":
 		return &ng.CSRFMessage
+	case "csrf_page":
+		return &ng.CSRFPage
+	case "session_cookie":
+		return &ng.SessionCookie
 	default:
 		return &ng.UnavailableMessage
 	}
+}
+
+// parseSwitch reads an optional on/off argument; none means on.
+func parseSwitch(d *caddyfile.Dispenser, option string) (bool, error) {
+	args := d.RemainingArgs()
+	switch {
+	case len(args) == 0:
+		return true, nil
+	case len(args) > 1:
+		return false, d.ArgErr()
+	}
+	switch strings.ToLower(args[0]) {
+	case "on", "true":
+		return true, nil
+	case "off", "false":
+		return false, nil
+	}
+	return false, d.Errf("%s: %q is not on or off", option, args[0])
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -33,14 +34,26 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				message "Please sign in again."
 				csrf_message "Please reload."
 				unavailable_message "NetBox is down."
+				inject_script
+				warn_before 5m
+				csrf_page /netbox/dcim/
+				session_cookie nbsession
 			}`,
 			want: NetBoxGuard{
 				BasePath: "/netbox/", LoginPath: "/netbox/login/",
 				APIPrefixes: []string{"/netbox/api/", "/netbox/graphql/", "/netbox/extra/"},
 				AJAXPaths:   []string{"/netbox/plugins/hedgehog/fabrics/*/sync/"},
 				Message:     "Please sign in again.", CSRFMessage: "Please reload.", UnavailableMessage: "NetBox is down.",
+				InjectScript: true, WarnBefore: caddy.Duration(5 * time.Minute), CSRFPage: "/netbox/dcim/", SessionCookie: "nbsession",
 			},
 		},
+		{name: "inject_script on", input: "netbox_guard {\n inject_script on\n}", want: NetBoxGuard{InjectScript: true}},
+		{name: "inject_script true", input: "netbox_guard {\n inject_script TRUE\n}", want: NetBoxGuard{InjectScript: true}},
+		{name: "inject_script off", input: "netbox_guard {\n inject_script off\n}", want: NetBoxGuard{}},
+		{name: "inject_script bad switch", input: "netbox_guard {\n inject_script maybe\n}", wantErr: `inject_script: "maybe" is not on or off`},
+		{name: "inject_script two values", input: "netbox_guard {\n inject_script on off\n}", wantErr: "wrong argument count"},
+		{name: "warn_before bad duration", input: "netbox_guard {\n warn_before soon\n}", wantErr: "warn_before:"},
+		{name: "warn_before missing", input: "netbox_guard {\n warn_before\n}", wantErr: "wrong argument count"},
 		{name: "unknown option", input: "netbox_guard {\n loginpath /x/\n}", wantErr: "unrecognized netbox_guard option 'loginpath'"},
 		{name: "missing value", input: "netbox_guard {\n login_path\n}", wantErr: "wrong argument count"},
 		{name: "two values", input: "netbox_guard {\n message a b\n}", wantErr: "wrong argument count"},
@@ -61,7 +74,9 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			}
 			if got.BasePath != tt.want.BasePath || got.LoginPath != tt.want.LoginPath ||
 				!slices.Equal(got.APIPrefixes, tt.want.APIPrefixes) || !slices.Equal(got.AJAXPaths, tt.want.AJAXPaths) ||
-				got.Message != tt.want.Message || got.CSRFMessage != tt.want.CSRFMessage || got.UnavailableMessage != tt.want.UnavailableMessage {
+				got.Message != tt.want.Message || got.CSRFMessage != tt.want.CSRFMessage || got.UnavailableMessage != tt.want.UnavailableMessage ||
+				got.InjectScript != tt.want.InjectScript || got.WarnBefore != tt.want.WarnBefore ||
+				got.CSRFPage != tt.want.CSRFPage || got.SessionCookie != tt.want.SessionCookie {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -74,10 +89,13 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 	defer cancel()
 	for field, ng := range map[string]*NetBoxGuard{
-		"login_path":    {LoginPath: "login"},
-		"api_prefix[0]": {APIPrefixes: []string{"api/"}},
-		"ajax_path[1]":  {AJAXPaths: []string{"/ok/*", "/bad/["}},
-		"base_path":     {BasePath: "/netbox"},
+		"login_path":     {LoginPath: "login"},
+		"api_prefix[0]":  {APIPrefixes: []string{"api/"}},
+		"ajax_path[1]":   {AJAXPaths: []string{"/ok/*", "/bad/["}},
+		"base_path":      {BasePath: "/netbox"},
+		"warn_before":    {InjectScript: true, WarnBefore: caddy.Duration(-time.Second)},
+		"csrf_page":      {InjectScript: true, CSRFPage: "dcim/"},
+		"session_cookie": {InjectScript: true, SessionCookie: "bad name"},
 	} {
 		err := ng.Provision(ctx)
 		if err == nil || !strings.HasPrefix(err.Error(), field+":") {
@@ -123,5 +141,29 @@ func TestDropInCaddyfileOrder(t *testing.T) {
 		if !slices.Equal(srv.Listen, []string{":8080"}) {
 			t.Errorf("listen %v, want the default :8080", srv.Listen)
 		}
+	}
+}
+
+// TestDropInCaddyfileInjectScript: the drop-in turns session-aware pages on
+// unless HHGATE_INJECT_SCRIPT says off.
+func TestDropInCaddyfileInjectScript(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "Caddyfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		env  string
+		want bool
+	}{{"", true}, {"off", false}, {"on", true}} {
+		t.Run("HHGATE_INJECT_SCRIPT="+tt.env, func(t *testing.T) {
+			t.Setenv("HHGATE_INJECT_SCRIPT", tt.env)
+			out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(out), `"inject_script":true`); got != tt.want {
+				t.Errorf("inject_script on = %v, want %v: %s", got, tt.want, out)
+			}
+		})
 	}
 }

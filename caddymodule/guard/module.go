@@ -5,6 +5,7 @@ package guard
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -50,6 +51,24 @@ type NetBoxGuard struct {
 	// Text shown when NetBox cannot be reached.
 	UnavailableMessage string `json:"unavailable_message,omitempty"`
 
+	// Session-aware pages: add the shim script to NetBox's HTML pages and
+	// answer <base_path>.hhgate/ (shim.js, relogin-done, csrf, session).
+	// The page then shows a dialog instead of failing when the session
+	// expired, retries the interrupted request after the sign-in, and warns
+	// before expiry. Default off.
+	InjectScript bool `json:"inject_script,omitempty"`
+
+	// How long before the session expires the page warns. Default 2m.
+	WarnBefore caddy.Duration `json:"warn_before,omitempty"`
+
+	// The NetBox page .hhgate/csrf reads a fresh CSRF token from, fetched
+	// with the user's cookies. Default: base_path.
+	CSRFPage string `json:"csrf_page,omitempty"`
+
+	// NetBox's SESSION_COOKIE_NAME, whose Set-Cookie tells the session's
+	// expiry. Default: sessionid.
+	SessionCookie string `json:"session_cookie,omitempty"`
+
 	guard   *sessionguard.Guard
 	logger  *zap.Logger
 	answers answerCounter
@@ -90,6 +109,11 @@ func (ng *NetBoxGuard) config() sessionguard.Config {
 		UnavailableMessage: ng.UnavailableMessage,
 		StatusOf:           statusOfHandlerError,
 		OnIntercept:        ng.recordAnswer,
+		InjectScript:       ng.InjectScript,
+		WarnBefore:         time.Duration(ng.WarnBefore),
+		CSRFPage:           ng.CSRFPage,
+		SessionCookie:      ng.SessionCookie,
+		Logger:             ng.logger,
 	}
 }
 

@@ -1,0 +1,140 @@
+package sessionguard
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// pageWriterState is where a pageWriter stands with the upstream answer.
+type pageWriterState uint8
+
+const (
+	pageUndecided     pageWriterState = iota // no status yet
+	pagePassing                              // not injected: bytes go straight through
+	pageInjecting                            // identity HTML: through headInjector
+	pageInjectingGzip                        // gzip HTML: gunzip → headInjector → gzip
+)
+
+// pageWriter is the ResponseWriter every request gets while session-aware
+// pages are on. At WriteHeader it records NetBox's session expiry from the
+// session Set-Cookie (all requests), and for a navigation answered 200
+// text/html it adds the shim <script> before </head> while streaming.
+// Everything else passes through untouched.
+//
+// pageWriters are pooled, so that wrapping costs no allocation per request.
+type pageWriter struct {
+	w      http.ResponseWriter
+	p      *pages
+	r      *http.Request
+	inject bool // a navigation whose 200 HTML answer gets the script
+	state  pageWriterState
+	head   headInjector
+	gz     *gzipInjector
+}
+
+var pageWriterPool = sync.Pool{New: func() any { return new(pageWriter) }}
+
+func (p *pages) newPageWriter(w http.ResponseWriter, r *http.Request, inject bool) *pageWriter {
+	pw := pageWriterPool.Get().(*pageWriter)
+	*pw = pageWriter{w: w, p: p, r: r, inject: inject}
+	return pw
+}
+
+// release returns pw to the pool; pw must not be used after.
+func (pw *pageWriter) release() {
+	*pw = pageWriter{}
+	pageWriterPool.Put(pw)
+}
+
+func (pw *pageWriter) Header() http.Header { return pw.w.Header() }
+
+// Unwrap lets http.ResponseController reach the connection.
+func (pw *pageWriter) Unwrap() http.ResponseWriter { return pw.w }
+
+func (pw *pageWriter) WriteHeader(status int) {
+	if pw.state != pageUndecided {
+		return
+	}
+	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
+		pw.w.WriteHeader(status) // informational: pass on, stay undecided
+		return
+	}
+	h := pw.w.Header()
+	pw.p.trackSessionCookie(h, pw.r)
+	pw.state = pagePassing
+	if pw.inject && status == http.StatusOK && isHTMLContentType(first(h, hdrContentType)) {
+		pw.startInjecting(h)
+	}
+	pw.w.WriteHeader(status)
+}
+
+// startInjecting picks the way to inject by the answer's content coding.
+// The guard asked NetBox for an uncompressed answer, so gzip only comes
+// from something in between that compresses regardless; other codings are
+// left alone.
+func (pw *pageWriter) startInjecting(h http.Header) {
+	tag := pw.p.scriptTag(scriptNonce(h))
+	switch enc := first(h, hdrContentEnc); {
+	case enc == "" || strings.EqualFold(enc, "identity"):
+		pw.state = pageInjecting
+		pw.head.reset(pw.w, tag)
+	case strings.EqualFold(enc, "gzip"):
+		pw.state = pageInjectingGzip
+		pw.gz = newGzipInjector(pw.w, tag)
+	default:
+		return
+	}
+	// The body grows; an ETag still names it (the same page always gets the
+	// same tag), but its length is no longer NetBox's.
+	delete(h, "Content-Length")
+}
+
+func (pw *pageWriter) Write(b []byte) (int, error) {
+	if pw.state == pageUndecided {
+		pw.WriteHeader(http.StatusOK)
+	}
+	switch pw.state {
+	case pageInjecting:
+		return pw.head.Write(b)
+	case pageInjectingGzip:
+		return pw.gz.Write(b)
+	}
+	return pw.w.Write(b)
+}
+
+// FlushError is what http.ResponseController.Flush calls. Bytes held back
+// by the injector (at most a partial "</head") stay held: they cannot be
+// sent before the next byte is known.
+func (pw *pageWriter) FlushError() error {
+	if pw.state == pageUndecided {
+		pw.WriteHeader(http.StatusOK)
+	}
+	if pw.state == pageInjectingGzip {
+		return pw.gz.Flush() // under the lock the decoder writes with
+	}
+	return http.NewResponseController(pw.w).Flush()
+}
+
+// Flush implements http.Flusher for handlers that type-assert it.
+func (pw *pageWriter) Flush() { _ = pw.FlushError() }
+
+// Hijack hands the connection over (websockets).
+func (pw *pageWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	pw.state = pagePassing
+	return http.NewResponseController(pw.w).Hijack()
+}
+
+// finish ends the body after the next handler returned: what the injector
+// still holds goes out.
+func (pw *pageWriter) finish() error {
+	switch pw.state {
+	case pageInjecting:
+		return pw.head.Close()
+	case pageInjectingGzip:
+		return pw.gz.Close()
+	}
+	return nil
+}
