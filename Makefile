@@ -35,6 +35,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSameOriginPath$$' -fuzztime $(FUZZTIME) ./sessionguard/
 	$(GO) test -run '^$$' -fuzz '^FuzzIsLoginLocation$$' -fuzztime $(FUZZTIME) ./sessionguard/
 	$(GO) test -run '^$$' -fuzz '^FuzzIsProgrammatic$$' -fuzztime $(FUZZTIME) ./sessionguard/
+	$(GO) test -run '^$$' -fuzz '^FuzzHeadInjector$$' -fuzztime $(FUZZTIME) ./sessionguard/
 
 # The guard's cost against the same chain without it: Go benchmark, then a
 # wrk load run alternating both configurations over one upstream.
