@@ -22,10 +22,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/hhgate/hhgate/testenv"
@@ -103,20 +100,16 @@ func run(listen, netboxAddr, idpAddr, hhgate, caddyfile string, loginTimeout, ac
 	if _, err := rand.Read(key); err != nil {
 		return err
 	}
-	gw := exec.Command(hhgate, "run", "--config", caddyfile, "--adapter", "caddyfile")
-	gw.Env = append(os.Environ(),
-		"HHGATE_LISTEN=:"+port, "HHGATE_BIND="+host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM="+nb.Addr,
-		"HHGATE_OIDC_ISSUER="+op.Issuer, "HHGATE_OIDC_CLIENT_ID="+clientID, "HHGATE_OIDC_CLIENT_SECRET="+clientSecret,
-		"HHGATE_SESSION_KEY="+base64.StdEncoding.EncodeToString(key), "HHGATE_SESSION_KEY_PREVIOUS=",
+	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
+		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr,
+		"HHGATE_OIDC_ISSUER=" + op.Issuer, "HHGATE_OIDC_CLIENT_ID=" + clientID, "HHGATE_OIDC_CLIENT_SECRET=" + clientSecret,
+		"HHGATE_SESSION_KEY=" + base64.StdEncoding.EncodeToString(key), "HHGATE_SESSION_KEY_PREVIOUS=",
 		"HHGATE_OIDC_POST_LOGOUT_URL=/",
-		"XDG_DATA_HOME="+data, // the gateway's session storage, removed on exit
-	)
-	gw.Stdout, gw.Stderr = os.Stderr, os.Stderr
-	if err := gw.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", hhgate, err)
+		"XDG_DATA_HOME=" + data, // the gateway's session storage, removed on exit
+	})
+	if err != nil {
+		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- gw.Wait() }()
 
 	user := oidcop.DefaultUser
 	fmt.Printf(`
@@ -136,18 +129,5 @@ gateway's headers, so the sync just works. Ctrl-C stops everything.
 
 `, site, user.Username, user.Password, op.Issuer, nb.URL, loginTimeout, accessTTL)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	select {
-	case <-sig:
-		_ = gw.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = gw.Process.Kill()
-		}
-		return nil
-	case err := <-exited:
-		return fmt.Errorf("hhgate exited: %v", err)
-	}
+	return gw.WaitForSignal()
 }

@@ -16,10 +16,7 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"os/signal"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/hhgate/hhgate/testenv"
@@ -60,15 +57,11 @@ func run(listen, netboxAddr, hhgate, caddyfile string, loginTimeout time.Duratio
 	}
 	defer func() { _ = stopNetBox() }()
 
-	gw := exec.Command(hhgate, "run", "--config", caddyfile, "--adapter", "caddyfile")
-	gw.Env = append(os.Environ(),
-		"HHGATE_LISTEN=:"+port, "HHGATE_BIND="+host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM="+nb.Addr)
-	gw.Stdout, gw.Stderr = os.Stderr, os.Stderr
-	if err := gw.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", hhgate, err)
+	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
+		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr})
+	if err != nil {
+		return err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- gw.Wait() }()
 
 	url := "http://" + listen
 	fmt.Printf(`
@@ -85,18 +78,5 @@ Ctrl-C stops everything.
 
 `, url, nb.URL, loginTimeout)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	select {
-	case <-sig:
-		_ = gw.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = gw.Process.Kill()
-		}
-		return nil
-	case err := <-exited:
-		return fmt.Errorf("hhgate exited: %v", err)
-	}
+	return gw.WaitForSignal()
 }
