@@ -42,9 +42,21 @@ func main() {
 	}
 	cmd := exec.Command(*xcaddy, args...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if r.HasLocalPlugin() {
+		cmd.Env = append(os.Environ(), "GOPROXY="+LocalFallbackProxy(goEnv("GOPROXY")))
+	}
 	if err := cmd.Run(); err != nil {
 		fail(err)
 	}
+}
+
+// goEnv reads one go env setting ("" if go is not runnable).
+func goEnv(name string) string {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func fail(err error) {

@@ -103,3 +103,31 @@ func GoModCaddyVersion(goMod []byte) (string, error) {
 	}
 	return string(m[1]), nil
 }
+
+// HasLocalPlugin reports whether a plugin is built from a local directory.
+func (r Recipe) HasLocalPlugin() bool {
+	for _, p := range r.Plugins {
+		if p.Replace != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// LocalFallbackProxy is the GOPROXY for building a locally replaced module
+// that no proxy serves: xcaddy runs `go get <module>`, and the module proxy
+// answers 403 for a path it does not know, which ends the build when the
+// list is separated by ",". With "|" every proxy error falls through to
+// "off", where the go command takes the local replacement instead.
+func LocalFallbackProxy(goproxy string) string {
+	if goproxy == "" {
+		goproxy = "https://proxy.golang.org,direct"
+	}
+	var kept []string
+	for _, p := range strings.FieldsFunc(goproxy, func(r rune) bool { return r == ',' || r == '|' }) {
+		if p != "off" && p != "direct" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(append(kept, "off"), "|")
+}

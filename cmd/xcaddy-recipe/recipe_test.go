@@ -87,3 +87,16 @@ func TestGoModCaddyVersion(t *testing.T) {
 		t.Error("missing requirement not reported")
 	}
 }
+
+func TestLocalFallbackProxy(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://proxy.golang.org,direct": "https://proxy.golang.org|off",
+		"":                                "https://proxy.golang.org|off",
+		"https://a.example|https://b.example,off": "https://a.example|https://b.example|off",
+		"direct": "off",
+	} {
+		if got := LocalFallbackProxy(in); got != want {
+			t.Errorf("LocalFallbackProxy(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
