@@ -43,7 +43,7 @@ fuzz:
 # plugin's per-object algorithm (real kube-apiserver, Django stand-in).
 BENCH_ROUNDS ?= 5
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem ./sessionguard/ ./k8ssync/diff/
+	$(GO) test -run '^$$' -bench . -benchmem ./sessionguard/ ./k8ssync/diff/ ./oidcsession/
 	$(GO) run ./bench/loadcompare -hhgate $(BIN) -rounds $(BENCH_ROUNDS)
 	KUBEBUILDER_ASSETS=$$(bash scripts/build-envtest-bins.sh | tail -1) HHGATE_BIN=$(abspath $(BIN)) \
 	$(GO) test -run '^$$' -bench FabricSync -benchtime 1x -timeout 20m -v ./bench/syncbench/

@@ -2,8 +2,11 @@ package oidcsession
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,4 +142,68 @@ func BenchmarkAuthenticatedPassthrough(b *testing.B) {
 			_ = h.Serve(w, r, guardOnly)
 		}
 	})
+}
+
+// BenchmarkAuthenticatedProxyRatio measures both chains as a browser sees
+// them: real HTTP on loopback to a gateway (the handlers in front of a
+// reverse proxy) and from it to an upstream. Each iteration sends one
+// authenticated API request through the guard-only gateway and one through
+// the OIDC + guard gateway, alternating so drift hits both alike, and
+// reports the throughput ratio (target ≥ 0.95) next to the per-request
+// times and the storage calls per request (target 0).
+func BenchmarkAuthenticatedProxyRatio(b *testing.B) {
+	storage := &ioCountingStorage{Storage: &certmagic.FileStorage{Path: b.TempDir()}}
+	h, g, id := liveHandler(b, storage)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(apiListBody)
+	}))
+	defer upstream.Close()
+	target, _ := url.Parse(upstream.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	toUpstream := func(w http.ResponseWriter, r *http.Request) error { proxy.ServeHTTP(w, r); return nil }
+	guardOnly := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = g.Serve(w, r, toUpstream)
+	}))
+	defer guardOnly.Close()
+	withOIDC := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = h.Serve(w, r, func(w http.ResponseWriter, r *http.Request) error { return g.Serve(w, r, toUpstream) })
+	}))
+	defer withOIDC.Close()
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	send := func(base string) time.Duration {
+		req := authenticatedRequest(id)
+		req.URL, _ = url.Parse(base + "/api/dcim/devices/")
+		req.RequestURI, req.Host = "", ""
+		start := time.Now()
+		res, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			b.Fatalf("%s: status %d", base, res.StatusCode)
+		}
+		return time.Since(start)
+	}
+	send(guardOnly.URL) // warm the connections
+	send(withOIDC.URL)
+	before := storage.calls.Load()
+	var plain, oidc time.Duration
+	for i := 0; b.Loop(); i++ {
+		if i%2 == 0 {
+			plain += send(guardOnly.URL)
+			oidc += send(withOIDC.URL)
+		} else {
+			oidc += send(withOIDC.URL)
+			plain += send(guardOnly.URL)
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(plain.Nanoseconds())/n, "ns/req-guard-only")
+	b.ReportMetric(float64(oidc.Nanoseconds())/n, "ns/req-oidc+guard")
+	b.ReportMetric(float64(plain)/float64(oidc), "throughput-ratio")
+	b.ReportMetric(float64(storage.calls.Load()-before)/n, "storage-calls/req")
 }

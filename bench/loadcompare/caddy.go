@@ -22,8 +22,11 @@ const caddyStartDeadline = 15 * time.Second
 const caddyStopDeadline = 5 * time.Second
 
 // caddyfileTemplate has two sites that differ only in netbox_guard, so the
-// ratio of their throughputs is the guard's cost, and a third that adds
-// inject_script to the guard, for the cost of session-aware pages.
+// ratio of their throughputs is the guard's cost, a third that adds
+// inject_script to the guard, for the cost of session-aware pages, and a
+// fourth with netbox_oidc in front of the guard, for the cost of an
+// authenticated SSO request (its IdP is a closed port: the seeded session
+// is served from the storage without one).
 // default_bind keeps them on loopback (a bare ":port" site would listen on
 // all interfaces); admin off and auto_https off keep Caddy from opening
 // other listeners; ERROR logging keeps access and info logs out of the
@@ -33,6 +36,7 @@ const caddyfileTemplate = `{
 	auto_https off
 	default_bind 127.0.0.1
 	grace_period 1s
+	storage file_system %[5]s
 	log default {
 		level ERROR
 	}
@@ -59,6 +63,19 @@ http://:%[4]d {
 		reverse_proxy %[3]s
 	}
 }
+
+http://:%[6]d {
+	route {
+		netbox_oidc {
+			issuer http://127.0.0.1:%[7]d
+			client_id bench
+			client_secret bench-secret
+			session_key %[8]s
+		}
+		netbox_guard
+		reverse_proxy %[3]s
+	}
+}
 `
 
 // caddy is a running hhgate process with the guarded and the plain site.
@@ -67,6 +84,8 @@ type caddy struct {
 	guardPort  int
 	plainPort  int
 	injectPort int // the guard with inject_script
+	ssoPort    int // netbox_oidc in front of the guard
+	ssoCookie  string
 	output     *tailBuffer
 	exited     chan struct{} // closed once cmd.Wait returned
 	waitErr    error
@@ -77,7 +96,7 @@ type caddy struct {
 // startCaddy writes the Caddyfile, starts hhgate and waits until both sites
 // answer. On error nothing is left running.
 func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error) {
-	ports, err := freePorts(3)
+	ports, err := freePorts(5) // four sites and the closed IdP port
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +104,14 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 	if err != nil {
 		return nil, err
 	}
+	storage := filepath.Join(dir, "storage")
+	session, err := seedSSOSession(ctx, storage)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("seeding the SSO session: %w", err)
+	}
 	config := filepath.Join(dir, "Caddyfile")
-	content := fmt.Sprintf(caddyfileTemplate, ports[0], ports[1], upstreamAddr, ports[2])
+	content := fmt.Sprintf(caddyfileTemplate, ports[0], ports[1], upstreamAddr, ports[2], storage, ports[3], ports[4], session.Key)
 	if err := os.WriteFile(config, []byte(content), 0o600); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -108,7 +133,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 		return nil, fmt.Errorf("start %s: %w", hhgate, err)
 	}
 	c := &caddy{
-		cmd: cmd, guardPort: ports[0], plainPort: ports[1], injectPort: ports[2],
+		cmd: cmd, guardPort: ports[0], plainPort: ports[1], injectPort: ports[2], ssoPort: ports[3], ssoCookie: session.Cookie,
 		output: out, exited: make(chan struct{}), dir: dir, stopCancel: procCancel,
 	}
 	go func() {
@@ -127,7 +152,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 func (c *caddy) waitReady(ctx context.Context) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(caddyStartDeadline)
-	for _, port := range []int{c.guardPort, c.plainPort, c.injectPort} {
+	for _, port := range []int{c.guardPort, c.plainPort, c.injectPort, c.ssoPort} {
 		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 		for {
 			if answers(ctx, client, url) {

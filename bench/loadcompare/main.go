@@ -32,6 +32,7 @@ type options struct {
 	rounds      int
 	duration    time.Duration
 	warmup      time.Duration
+	only        string
 	connections int
 	threads     int
 	jsonPath    string
@@ -44,6 +45,7 @@ func main() {
 	flag.IntVar(&opt.rounds, "rounds", 5, "rounds per scenario (each measures both sites)")
 	flag.DurationVar(&opt.duration, "duration", 5*time.Second, "length of each measured wrk run (whole seconds)")
 	flag.DurationVar(&opt.warmup, "warmup", time.Second, "discarded wrk run before each measured one (whole seconds; 0 skips)")
+	flag.StringVar(&opt.only, "only", "", "measure only the scenarios whose name contains this text")
 	flag.IntVar(&opt.connections, "connections", 50, "wrk connections (-c)")
 	flag.IntVar(&opt.threads, "threads", 2, "wrk threads (-t)")
 	flag.StringVar(&opt.jsonPath, "json", "", "also write the results as JSON to this file")
@@ -118,7 +120,8 @@ func run(ctx context.Context, opt options) error {
 		Connections: opt.connections, Threads: opt.threads,
 		Started: time.Now().UTC().Format(time.RFC3339),
 	}
-	fmt.Printf("upstream %s; hhgate guard site :%d, plain site :%d, guard+inject_script site :%d\n", up.addr, c.guardPort, c.plainPort, c.injectPort)
+	fmt.Printf("upstream %s; hhgate guard site :%d, plain site :%d, guard+inject_script site :%d, oidc+guard site :%d\n",
+		up.addr, c.guardPort, c.plainPort, c.injectPort, c.ssoPort)
 	fmt.Printf("%s; %d rounds x %s per site (+%s warm-up), -c%d -t%d\n",
 		cfg.WrkVersion, opt.rounds, opt.duration, opt.warmup, opt.connections, opt.threads)
 	if load := loadAverage(); load != "" {
@@ -127,6 +130,9 @@ func run(ctx context.Context, opt options) error {
 
 	var results []scenarioResult
 	for _, sc := range scenarios {
+		if !strings.Contains(sc.Name, opt.only) {
+			continue
+		}
 		res, err := measureScenario(ctx, opt, c, sc)
 		if err != nil {
 			return err
@@ -180,7 +186,7 @@ func measureScenario(ctx context.Context, opt options, c *caddy, sc scenario) (s
 // measureSite runs the discarded warm-up and then the measured run.
 func measureSite(ctx context.Context, opt options, c *caddy, sc scenario, port int) (wrkResult, error) {
 	run := wrkRun{
-		URL: siteURL(port, sc.Path), Headers: []string{sc.Header},
+		URL: siteURL(port, sc.Path), Headers: sc.headers(c),
 		Threads: opt.threads, Connections: opt.connections, Duration: opt.warmup,
 	}
 	if opt.warmup > 0 {

@@ -23,12 +23,18 @@ type scenario struct {
 	// to plain reverse_proxy: the cost of session-aware pages on top of the
 	// guard. The measured site then answers Body with the script added.
 	Inject bool
+	// SSO compares netbox_oidc + guard with an authenticated session (in the
+	// "guard" columns) to the guard alone (in the "plain" columns).
+	SSO bool
 }
 
 // sites returns the ports of the measured site and of its baseline.
 func (sc scenario) sites(c *caddy) (measured, baseline int) {
 	if sc.Inject {
 		return c.injectPort, c.guardPort
+	}
+	if sc.SSO {
+		return c.ssoPort, c.guardPort
 	}
 	return c.guardPort, c.plainPort
 }
@@ -41,6 +47,16 @@ var scenarios = []scenario{
 	{Name: "navigation", Path: "/dcim/devices/", Header: "Sec-Fetch-Mode: navigate", Body: apiBody},
 	{Name: "programmatic HTML (peeked)", Path: pathPage, Header: "HX-Request: true", Body: pageBody},
 	{Name: "HTML navigation, inject_script on/off", Path: pathPage, Header: "Sec-Fetch-Mode: navigate", Body: pageBody, Inject: true},
+	{Name: "authenticated SSO API fetch, oidc+guard vs guard", Path: "/api/dcim/devices/", Header: "Sec-Fetch-Mode: cors", Body: apiBody, SSO: true},
+}
+
+// headers are the scenario's request headers on a site: the SSO site also
+// gets the session cookie (the guard-only site ignores it).
+func (sc scenario) headers(c *caddy) []string {
+	if sc.SSO {
+		return []string{sc.Header, c.ssoCookie}
+	}
+	return []string{sc.Header}
 }
 
 // preflight checks, before any load, that both sites pass every scenario's
@@ -57,7 +73,7 @@ func preflight(ctx context.Context, c *caddy) error {
 	for _, sc := range scenarios {
 		measured, baseline := sc.sites(c)
 		for _, port := range []int{measured, baseline} {
-			status, body, err := get(ctx, client, port, sc.Path, sc.Header)
+			status, body, err := get(ctx, client, port, sc.Path, sc.headers(c)...)
 			if err != nil {
 				return fmt.Errorf("preflight %s: %w", sc.Name, err)
 			}
@@ -87,13 +103,15 @@ func preflight(ctx context.Context, c *caddy) error {
 	return nil
 }
 
-func get(ctx context.Context, client *http.Client, port int, path, header string) (int, []byte, error) {
+func get(ctx context.Context, client *http.Client, port int, path string, headers ...string) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, siteURL(port, path), nil)
 	if err != nil {
 		return 0, nil, err
 	}
-	name, value, _ := strings.Cut(header, ":")
-	req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+	for _, header := range headers {
+		name, value, _ := strings.Cut(header, ":")
+		req.Header.Set(strings.TrimSpace(name), strings.TrimSpace(value))
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, err
