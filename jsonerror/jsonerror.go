@@ -18,6 +18,7 @@ const (
 	CodeAuthenticationRequired = "authentication_required"
 	CodeCSRFFailed             = "csrf_failed"
 	CodeUpstreamUnavailable    = "upstream_unavailable"
+	CodeUpstreamError          = "upstream_error"
 	CodeInternal               = "internal_error"
 )
 

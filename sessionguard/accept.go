@@ -98,3 +98,9 @@ func isHTMLContentType(contentType string) bool {
 	mediaType = strings.TrimSpace(mediaType)
 	return strings.EqualFold(mediaType, "text/html") || strings.EqualFold(mediaType, "application/xhtml+xml")
 }
+
+// isPlainTextContentType reports whether a Content-Type value is text/plain.
+func isPlainTextContentType(contentType string) bool {
+	mediaType, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mediaType), "text/plain")
+}

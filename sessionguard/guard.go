@@ -190,6 +190,10 @@ func (g *Guard) answer(w http.ResponseWriter, r *http.Request, v verdict, upstre
 		}
 		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(jsonerror.CodeCSRFFailed, g.csrfMessage, CurrentPage(r)))
 		g.notify(r, jsonerror.CodeCSRFFailed, upstreamStatus)
+	case upstreamFailed:
+		msg := fmt.Sprintf("NetBox could not complete this request (HTTP %d). Please try again; if it persists, tell your NetBox administrator.", upstreamStatus)
+		jsonerror.Write(w, upstreamStatus, jsonerror.New(jsonerror.CodeUpstreamError, msg, ""))
+		g.notify(r, jsonerror.CodeUpstreamError, upstreamStatus)
 	}
 }
 

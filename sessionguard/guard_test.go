@@ -183,6 +183,26 @@ func TestGuardRewritesLoginAnswers(t *testing.T) {
 			wantRedirect: "/api/dcim/devices/",
 		},
 		{
+			name:       "500 HTML page",
+			request:    pluginSync,
+			upstream:   upstream{500, map[string]string{"Content-Type": "text/html; charset=utf-8"}, "<h1>Server Error (500)</h1>"},
+			wantStatus: 500,
+			wantError:  "upstream_error",
+		},
+		{
+			name:       "502 plain text from a server in front of NetBox",
+			request:    pluginSync,
+			upstream:   upstream{502, map[string]string{"Content-Type": "text/plain"}, "Bad Gateway"},
+			wantStatus: 502,
+			wantError:  "upstream_error",
+		},
+		{
+			name:       "500 JSON from the API passes",
+			request:    api(""),
+			upstream:   upstream{500, map[string]string{"Content-Type": "application/json"}, `{"error": "boom", "exception": "ValueError"}`},
+			wantStatus: 500,
+		},
+		{
 			name:         "htmx 302 gets HX-Redirect",
 			request:      htmx,
 			upstream:     upstream{302, map[string]string{"Location": "/login/?next=/plugins/hedgehog/fabrics/35/status/"}, ""},
@@ -239,7 +259,8 @@ func assertAnswer(t *testing.T, res *http.Response, body []byte, wantError, want
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatalf("answer is not JSON: %v: %q", err, body)
 	}
-	if got["success"] != false || got["error"] != wantError || got["redirect"] != wantRedirect {
+	redirect, _ := got["redirect"].(string) // absent when there is nowhere to send the user
+	if got["success"] != false || got["error"] != wantError || redirect != wantRedirect {
 		t.Errorf("answer = %v, want error %q redirect %q", got, wantError, wantRedirect)
 	}
 	if msg, _ := got["message"].(string); msg == "" || got["detail"] != msg {

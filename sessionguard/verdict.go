@@ -13,9 +13,10 @@ import (
 type verdict uint8
 
 const (
-	pass         verdict = iota // not a "log in" answer: send it as it is
-	authRequired                // NetBox wants the user to log in
-	csrfFailed                  // NetBox refused the CSRF token
+	pass           verdict = iota // not a "log in" answer: send it as it is
+	authRequired                  // NetBox wants the user to log in
+	csrfFailed                    // NetBox refused the CSRF token
+	upstreamFailed                // NetBox (or a server in front of it) failed with an HTML or text page
 )
 
 // inspection says which part of a body must be read before a verdict.
@@ -73,6 +74,12 @@ func (g *Guard) judgeHeader(r *http.Request, status int, h http.Header) (verdict
 		if r.URL.Path != g.loginPath && isHTMLContentType(first(h, hdrContentType)) &&
 			inspectableEncoding(first(h, hdrContentEnc)) {
 			return pass, inspectLoginPage
+		}
+	case status >= 500 && status <= 599:
+		// A script cannot read Django's or gunicorn's error page either; an
+		// API's JSON error passes untouched.
+		if ct := first(h, hdrContentType); isHTMLContentType(ct) || isPlainTextContentType(ct) {
+			return upstreamFailed, inspectNone
 		}
 	}
 	return pass, inspectNone
