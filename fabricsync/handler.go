@@ -172,11 +172,10 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, fabricID int, a
 		zap.String("verdict", verdictName(a.verdict)))
 	switch a.verdict {
 	case notAuthenticated:
-		redirect := sessionguard.LoginURL(h.loginPath, sessionguard.CurrentPage(r))
-		w.Header().Set("WWW-Authenticate", `Session realm="NetBox"`)
-		jsonerror.Write(w, http.StatusUnauthorized, jsonerror.New(jsonerror.CodeAuthenticationRequired, sessionguard.DefaultMessage, redirect))
+		sessionguard.WriteAuthRequired(w, r, sessionguard.DefaultMessage,
+			sessionguard.LoginURL(h.loginPath, sessionguard.CurrentPage(r)))
 	case csrfRefused:
-		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(jsonerror.CodeCSRFFailed, sessionguard.DefaultCSRFMessage, sessionguard.CurrentPage(r)))
+		sessionguard.WriteCSRFFailed(w, r, sessionguard.DefaultCSRFMessage)
 	case permissionDenied:
 		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(CodePermissionDenied, "You do not have permission to change this fabric.", ""))
 	case fabricNotFound:

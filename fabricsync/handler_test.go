@@ -122,6 +122,9 @@ func TestAuthorizationAnswersMapToTheContract(t *testing.T) {
 			if eng.syncs.Load() != 0 {
 				t.Errorf("sync ran although NetBox refused")
 			}
+			if tt.wantStatus == 401 && (rec.Header().Get("WWW-Authenticate") == "" || !strings.HasPrefix(got["redirect"].(string), "/login/?next=")) {
+				t.Errorf("401 is not the guard's answer: %v %v", rec.Header(), got)
+			}
 			if rec.Header().Get("Set-Cookie") != "csrftoken=rotated; Path=/; HttpOnly" {
 				t.Errorf("NetBox's Set-Cookie not passed to the browser: %q", rec.Header().Values("Set-Cookie"))
 			}

@@ -166,13 +166,30 @@ func (g *Guard) Serve(w http.ResponseWriter, r *http.Request, next func(http.Res
 // redirect pointing at loginURL (built from the page the user is on).
 // Other modules (the OIDC session) use it to answer in the guard's words.
 func (g *Guard) AnswerAuthRequired(w http.ResponseWriter, r *http.Request, loginURL func(page string) string) {
-	redirect := loginURL(CurrentPage(r))
+	WriteAuthRequired(w, r, g.message, loginURL(CurrentPage(r)))
+}
+
+// WriteAuthRequired writes the guard's 401 authentication_required answer:
+// the JSON contract with redirect, WWW-Authenticate, and for htmx an
+// HX-Redirect to the same place. Every module that refuses a request for
+// want of a login answers with it.
+func WriteAuthRequired(w http.ResponseWriter, r *http.Request, message, redirect string) {
 	h := w.Header()
 	h.Set(hdrWWWAuthenticate, `Session realm="NetBox"`)
 	if isHTMX(r) {
 		h.Set(hdrHXRedirect, redirect)
 	}
-	jsonerror.Write(w, http.StatusUnauthorized, jsonerror.New(jsonerror.CodeAuthenticationRequired, g.message, redirect))
+	jsonerror.Write(w, http.StatusUnauthorized, jsonerror.New(jsonerror.CodeAuthenticationRequired, message, redirect))
+}
+
+// WriteCSRFFailed writes the guard's 403 csrf_failed answer: the JSON
+// contract redirecting to the page the user is on (to reload it), and for
+// htmx HX-Refresh.
+func WriteCSRFFailed(w http.ResponseWriter, r *http.Request, message string) {
+	if isHTMX(r) {
+		w.Header().Set(hdrHXRefresh, "true")
+	}
+	jsonerror.Write(w, http.StatusForbidden, jsonerror.New(jsonerror.CodeCSRFFailed, message, CurrentPage(r)))
 }
 
 // answer replaces an upstream answer (whose headers are in w.Header()) with
@@ -185,10 +202,7 @@ func (g *Guard) answer(w http.ResponseWriter, r *http.Request, v verdict, upstre
 		g.AnswerAuthRequired(w, r, func(page string) string { return LoginURL(g.loginPath, page) })
 		g.notify(r, jsonerror.CodeAuthenticationRequired, upstreamStatus)
 	case csrfFailed:
-		if isHTMX(r) {
-			w.Header().Set(hdrHXRefresh, "true")
-		}
-		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(jsonerror.CodeCSRFFailed, g.csrfMessage, CurrentPage(r)))
+		WriteCSRFFailed(w, r, g.csrfMessage)
 		g.notify(r, jsonerror.CodeCSRFFailed, upstreamStatus)
 	case upstreamFailed:
 		msg := fmt.Sprintf("NetBox could not complete this request (HTTP %d). Please try again; if it persists, tell your NetBox administrator.", upstreamStatus)
