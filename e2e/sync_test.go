@@ -1,15 +1,8 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -20,6 +13,7 @@ import (
 	"github.com/hhgate/hhgate/k8ssync/kinds"
 	"github.com/hhgate/hhgate/testenv"
 	"github.com/hhgate/hhgate/testenv/kube"
+	"github.com/hhgate/hhgate/testenv/testca"
 )
 
 const serviceToken = "5e7f1c0ffee0ddba11c0ffee0ddba11c0ffee00"
@@ -273,7 +267,7 @@ func TestSyncForbiddenKindLeavesItsObjectsAlone(t *testing.T) {
 func TestSyncWithAWrongCAFailsWithTLSError(t *testing.T) {
 	s := startSyncStack(t, nil)
 	s.cluster.ApplyFixture(t, s.namespace)
-	id := s.fabric(t, kube.AllResources(), otherCA(t))
+	id := s.fabric(t, kube.AllResources(), testca.UnrelatedPEM())
 	sess := testenv.Login(t, s.gateway.URL, user, password)
 	s.netbox.ResetAPIRequestCounts(t)
 	_, a, body := s.pressSync(t, sess, id)
@@ -436,23 +430,4 @@ func firstOf(t *testing.T, objs []kube.Object, kind string) int {
 	}
 	t.Fatalf("fixture has no %s", kind)
 	return -1
-}
-
-// otherCA is a PEM CA certificate that signed nothing the API server uses.
-func otherCA(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not-the-cluster-ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }

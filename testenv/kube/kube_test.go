@@ -2,15 +2,10 @@ package kube
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
-	"math/big"
 	"net/http"
 	"os"
 	"reflect"
@@ -29,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
+	"github.com/hhgate/hhgate/testenv/testca"
 )
 
 var cluster *Cluster
@@ -273,29 +269,6 @@ func httpClient(t *testing.T, caPEM []byte) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
-// otherCA returns a freshly made CA certificate, PEM.
-func otherCA(t *testing.T) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "not the cluster CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
 func TestCACertVerifiesTheAPIServer(t *testing.T) {
 	if !strings.HasPrefix(cluster.Server, "https://127.0.0.1:") || strings.HasSuffix(cluster.Server, "/") {
 		t.Errorf("Server = %q, want https://127.0.0.1:PORT", cluster.Server)
@@ -313,7 +286,7 @@ func TestCACertVerifiesTheAPIServer(t *testing.T) {
 		t.Errorf("/version: %d", resp.StatusCode)
 	}
 
-	for name, ca := range map[string][]byte{"another CA": otherCA(t), "system roots": nil} {
+	for name, ca := range map[string][]byte{"another CA": []byte(testca.UnrelatedPEM()), "system roots": nil} {
 		var pool *x509.CertPool
 		if ca != nil {
 			pool = x509.NewCertPool()
@@ -329,7 +302,7 @@ func TestCACertVerifiesTheAPIServer(t *testing.T) {
 
 	// client-go with the wrong CA fails the same way.
 	cfg := cluster.TokenConfig("")
-	cfg.CAData = otherCA(t)
+	cfg.CAData = []byte(testca.UnrelatedPEM())
 	_, err = discovery.NewDiscoveryClientForConfigOrDie(cfg).ServerVersion()
 	var unknown x509.UnknownAuthorityError
 	if !errors.As(err, &unknown) {

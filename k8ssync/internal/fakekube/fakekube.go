@@ -6,25 +6,19 @@
 package fakekube
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
+	"github.com/hhgate/hhgate/testenv/testca"
 )
 
 // Server is the fake API server. Configure its fields before use; change
@@ -265,23 +259,4 @@ func writeStatus(w http.ResponseWriter, code int, reason, message string) {
 
 // OtherCAPEM returns a freshly generated self-signed CA certificate that
 // did not sign the server's certificate: the "wrong CA" of a fabric.
-func OtherCAPEM() string {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(42),
-		Subject:               pkix.Name{CommonName: "some other CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		panic(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
+func OtherCAPEM() string { return testca.UnrelatedPEM() }
