@@ -68,52 +68,37 @@ func StartGateway(t testing.TB, opts GatewayOptions) *Gateway {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	env := map[string]string{
-		"HHGATE_LISTEN":   fmt.Sprintf(":%d", port),
-		"HHGATE_BIND":     "127.0.0.1",
-		"HHGATE_ADMIN":    "off",
-		"NETBOX_UPSTREAM": opts.Upstream,
+	env := []string{
+		fmt.Sprintf("HHGATE_LISTEN=:%d", port), "HHGATE_BIND=127.0.0.1", "HHGATE_ADMIN=off",
+		"NETBOX_UPSTREAM=" + opts.Upstream,
 	}
-	for k, v := range opts.Env {
-		env[k] = v
+	for k, v := range opts.Env { // later entries win
+		env = append(env, k+"="+v)
 	}
 	logs := &syncBuffer{}
 	var out io.Writer = logs
 	if os.Getenv("HHGATE_GATEWAY_LOG") != "" {
 		out = io.MultiWriter(logs, os.Stderr)
 	}
-	cmd := exec.Command(bin, "run", "--config", config, "--adapter", "caddyfile")
-	cmd.Env = os.Environ()
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+	proc, err := StartGatewayProcess(bin, config, env, out)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		proc.Stop()
 		if t.Failed() {
 			t.Logf("hhgate log:\n%s", logs.String())
 		}
 	})
-	if err := waitListening(addr, exited); err != nil {
+	if err := waitListening(addr, proc); err != nil {
 		t.Fatalf("hhgate did not start: %v\n%s", err, logs.String())
 	}
-	return &Gateway{URL: "http://" + addr, Addr: addr, logs: logs, pid: cmd.Process.Pid}
+	return &Gateway{URL: "http://" + addr, Addr: addr, logs: logs, pid: proc.PID()}
 }
 
 // waitListening polls until addr accepts a TCP connection, the process
 // exits, or the deadline passes.
-func waitListening(addr string, exited <-chan error) error {
+func waitListening(addr string, proc *GatewayProcess) error {
 	ctx, cancel := context.WithTimeout(context.Background(), gatewayReadyTimeout)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -124,8 +109,8 @@ func waitListening(addr string, exited <-chan error) error {
 			return nil
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("exited: %v", err)
+		case <-proc.done:
+			return fmt.Errorf("exited: %v", proc.err)
 		case <-ctx.Done():
 			return fmt.Errorf("not listening on %s after %s", addr, gatewayReadyTimeout)
 		case <-tick.C:

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -9,44 +10,59 @@ import (
 	"time"
 )
 
-// GatewayProcess is an hhgate started outside a test (the demos).
+// gatewayStopTimeout bounds a graceful stop before the process is killed.
+const gatewayStopTimeout = 10 * time.Second
+
+// GatewayProcess is a running hhgate process (tests and demos).
 type GatewayProcess struct {
-	cmd    *exec.Cmd
-	exited chan error
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has exited
+	err  error         // its exit status, valid after done
 }
 
 // StartGatewayProcess runs `bin run --config caddyfile` with the current
-// environment plus env ("KEY=value"), its output on stderr.
-func StartGatewayProcess(bin, caddyfile string, env []string) (*GatewayProcess, error) {
+// environment plus env ("KEY=value"), its output to out.
+func StartGatewayProcess(bin, caddyfile string, env []string, out io.Writer) (*GatewayProcess, error) {
 	cmd := exec.Command(bin, "run", "--config", caddyfile, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	p := &GatewayProcess{cmd: cmd, exited: make(chan error, 1)}
-	go func() { p.exited <- cmd.Wait() }()
+	p := &GatewayProcess{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
 	return p, nil
 }
 
+// PID is the process id.
+func (p *GatewayProcess) PID() int { return p.cmd.Process.Pid }
+
+// Stop interrupts the gateway and waits for it, killing it if it has not
+// stopped within gatewayStopTimeout.
+func (p *GatewayProcess) Stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(gatewayStopTimeout):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
 // WaitForSignal returns nil after SIGINT or SIGTERM, once the gateway has
-// stopped (gracefully, or killed after 10 s), or an error if the gateway
-// exits on its own first.
+// stopped, or an error if the gateway exits on its own first.
 func (p *GatewayProcess) WaitForSignal() error {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sig)
 	select {
 	case <-sig:
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.exited:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
+		p.Stop()
 		return nil
-	case err := <-p.exited:
-		return fmt.Errorf("hhgate exited: %v", err)
+	case <-p.done:
+		return fmt.Errorf("hhgate exited: %v", p.err)
 	}
 }

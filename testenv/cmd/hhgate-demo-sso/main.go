@@ -106,7 +106,7 @@ func run(listen, netboxAddr, idpAddr, hhgate, caddyfile string, loginTimeout, ac
 		"HHGATE_SESSION_KEY=" + base64.StdEncoding.EncodeToString(key), "HHGATE_SESSION_KEY_PREVIOUS=",
 		"HHGATE_OIDC_POST_LOGOUT_URL=/",
 		"XDG_DATA_HOME=" + data, // the gateway's session storage, removed on exit
-	})
+	}, os.Stderr)
 	if err != nil {
 		return err
 	}
