@@ -146,6 +146,11 @@ func TestBrowserRetryAfterReloginGetsFreshToken(t *testing.T) {
 			if after := browser.Eval[string](tab, `window.netbox.getCsrfToken()`); after == before {
 				t.Errorf("the page's token did not change across the sign-in (%d chars)", len(after))
 			}
+			// The gateway's own answer: a token on either version (NetBox 3.x pages have none).
+			answer := browser.Eval[string](tab, `fetch('/.hhgate/csrf').then(r => r.json().then(j => r.status + ' ' + (j.csrf_token ? 'token' : 'none')))`)
+			if answer != "200 token" {
+				t.Errorf(".hhgate/csrf answers %q, want 200 with a token", answer)
+			}
 			saved := browser.Eval[string](tab, `fetch('/api/users/config/').then(r => r.text())`)
 			if !strings.Contains(saved, `"HedgehogFabricTable":{"columns":["name","status"]}`) {
 				t.Errorf("user config after the retry: %s", saved)
