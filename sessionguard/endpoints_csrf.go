@@ -53,8 +53,8 @@ func (g *Guard) serveCSRF(w http.ResponseWriter, r *http.Request, next func(http
 	sub := p.csrfPageRequest(r)
 	rec := &pageRecorder{header: http.Header{}, limit: csrfPageLimit,
 		cookieName: p.csrfCookie, reqCookie: requestCSRFCookie(r, p.csrfCookie)}
+	defer rec.close() // also when next panics: the scanner must not wait for ever
 	err := next(rec, sub)
-	defer rec.close()
 
 	h := w.Header()
 	for _, line := range rec.header["Set-Cookie"] {
