@@ -24,8 +24,9 @@ import (
 //
 //	shim.js       the script (embedded; versioned URL, ETag)
 //	relogin-done  the page the sign-in popup ends on; it tells its opener
-//	csrf          GET: a fresh CSRF token, read from a NetBox page fetched
-//	              with the user's cookies
+//	csrf          GET: a fresh CSRF token, from a NetBox page fetched with
+//	              the user's cookies (its window.CSRF_TOKEN, else the CSRF
+//	              cookie, else a form's token)
 //	session       GET: what the gateway knows of the session, from cookies
 //
 // They live under NetBox's BASE_PATH because NetBox's cookies are scoped to
@@ -54,6 +55,7 @@ type pages struct {
 	loginPath           string
 	csrfPage            string
 	sessionCookie       string
+	csrfCookie          string
 	sessionCookiePrefix string // sessionCookie + "=", to spot its Set-Cookie
 	cookiePath          string // Path of the expiry cookie: NetBox's cookie path
 	warnBefore          time.Duration
@@ -76,6 +78,7 @@ func newPages(cfg Config, base, loginPath string) (*pages, error) {
 		loginPath:     loginPath,
 		csrfPage:      orDefault(cfg.CSRFPage, base),
 		sessionCookie: orDefault(cfg.SessionCookie, "sessionid"),
+		csrfCookie:    orDefault(cfg.CSRFCookie, "csrftoken"),
 		warnBefore:    cfg.WarnBefore,
 		now:           cfg.Now,
 		log:           cfg.Logger,
@@ -91,6 +94,9 @@ func newPages(cfg Config, base, loginPath string) (*pages, error) {
 	}
 	if !isCookieName(p.sessionCookie) {
 		return nil, fmt.Errorf("session_cookie: %q is not a cookie name", p.sessionCookie)
+	}
+	if !isCookieName(p.csrfCookie) {
+		return nil, fmt.Errorf("csrf_cookie: %q is not a cookie name", p.csrfCookie)
 	}
 	if p.now == nil {
 		p.now = time.Now

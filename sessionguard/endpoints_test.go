@@ -1,6 +1,8 @@
 package sessionguard
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -172,50 +174,84 @@ func csrfFetch(target string) *http.Request {
 func TestCSRFEndpoint(t *testing.T) {
 	htmlHeader := map[string]string{"Content-Type": "text/html; charset=utf-8"}
 	home := `<!DOCTYPE html><html><head><script type="text/javascript">` + "\n      window.CSRF_TOKEN = \"Fresh0Token1Value\";\n" + `</script></head><body></body></html>`
+	// NetBox 3.x: no window.CSRF_TOKEN, and the first form comes after a
+	// navigation menu of 120 KB or more.
+	menu := strings.Repeat(`<li class="nav-item"><a class="dropdown-item" href="/dcim/sites/">Sites</a></li>`+"\n", 2000)
+	netbox3 := `<!DOCTYPE html><html><head><title>Sites</title><script src="/static/netbox.js"></script></head><body><nav>` + menu + `</nav>` +
+		`<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="Form0Token"></form></body></html>`
+	netbox3Home := `<!DOCTYPE html><html><head><title>Home</title></head><body><nav>` + menu + `</nav></body></html>`
+	const withCookie, noCookie = "sessionid=abc; csrftoken=old", "sessionid=abc"
 	tests := []struct {
 		name       string
-		request    *http.Request
+		cookie     string // the browser's Cookie header; default withCookie
 		netbox     netboxCSRFPage
 		wantStatus int
 		wantToken  string
 		wantError  string
 		wantCookie string // a Set-Cookie line expected in the answer
 	}{
-		{name: "token from the page", request: csrfFetch("/.hhgate/csrf"),
+		{name: "window.CSRF_TOKEN before the cookie",
 			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: home, cookies: []string{"csrftoken=new; Path=/"}},
 			wantStatus: 200, wantToken: "Fresh0Token1Value", wantCookie: "csrftoken=new; Path=/"},
-		{name: "token from the form input", request: csrfFetch("/.hhgate/csrf"),
+		{name: "NetBox 3: the browser's cookie", cookie: "sessionid=abc; csrftoken=Cookie0Token",
+			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: netbox3Home},
+			wantStatus: 200, wantToken: "Cookie0Token"},
+		{name: "NetBox 3: of two cookies the last, as Django", cookie: "csrftoken=Path0Long; sessionid=abc; csrftoken=Path0Short",
+			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: netbox3Home},
+			wantStatus: 200, wantToken: "Path0Short"},
+		{name: "NetBox 3: the cookie the render sets",
+			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: netbox3Home, cookies: []string{"csrftoken=Set0Token; expires=Wed, 01 Dec 2027 20:00:00 GMT; Max-Age=31449600; Path=/; SameSite=Lax"}},
+			wantStatus: 200, wantToken: "Set0Token"},
+		{name: "NetBox 3: no cookie, the form token 120 KB in", cookie: noCookie,
+			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: netbox3},
+			wantStatus: 200, wantToken: "Form0Token"},
+		{name: "a deleted cookie is not used", cookie: withCookie,
+			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: netbox3, cookies: []string{`csrftoken=""; Max-Age=0; Path=/`}},
+			wantStatus: 200, wantToken: "Form0Token"},
+		{name: "token from the form input", cookie: noCookie,
 			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: `<form><input type="hidden" name="csrfmiddlewaretoken" value="Input0Token">`},
 			wantStatus: 200, wantToken: "Input0Token"},
-		{name: "sliding session renewed", request: csrfFetch("/.hhgate/csrf"),
+		{name: "sliding session renewed",
 			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: home, cookies: []string{"sessionid=abc; Max-Age=600; Path=/"}},
 			wantStatus: 200, wantToken: "Fresh0Token1Value", wantCookie: "hhgate_nb_expires="},
-		{name: "NetBox wants a login", request: csrfFetch("/.hhgate/csrf"),
+		{name: "NetBox wants a login",
 			netbox:     netboxCSRFPage{status: 302, location: "/login/", cookies: []string{`sessionid=""; Max-Age=0; Path=/`}},
 			wantStatus: 401, wantError: "authentication_required", wantCookie: "hhgate_nb_expires=; Max-Age=0"},
-		{name: "NetBox renders the login page", request: csrfFetch("/.hhgate/csrf"),
+		{name: "NetBox renders the login page",
 			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: loginPage},
 			wantStatus: 401, wantError: "authentication_required"},
-		{name: "NetBox down", request: csrfFetch("/.hhgate/csrf"),
+		{name: "NetBox down",
 			netbox:     netboxCSRFPage{err: errors.New("dial tcp: connection refused")},
 			wantStatus: 502, wantError: "upstream_unavailable"},
-		{name: "page without a token", request: csrfFetch("/.hhgate/csrf"),
+		{name: "a wrong csrf_page still gives the cookie",
+			netbox:     netboxCSRFPage{status: 404, header: htmlHeader, body: "<html>Page Not Found</html>"},
+			wantStatus: 200, wantToken: "old"},
+		{name: "NetBox fails, no cookie", cookie: noCookie,
+			netbox:     netboxCSRFPage{status: 500, header: htmlHeader, body: "<html>Server Error</html>"},
+			wantStatus: 500, wantError: "upstream_error"},
+		{name: "no token to be had", cookie: noCookie,
 			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: "<html></html>"},
-			wantStatus: 502, wantError: "internal_error"},
-		{name: "token with odd characters is refused", request: csrfFetch("/.hhgate/csrf"),
-			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: `window.CSRF_TOKEN = "a<b";`},
-			wantStatus: 502, wantError: "internal_error"},
+			wantStatus: 200, wantToken: ""},
+		{name: "token with odd characters is refused", cookie: "sessionid=abc; csrftoken=a%3Cb",
+			netbox:     netboxCSRFPage{status: 200, header: htmlHeader, body: `<script>window.CSRF_TOKEN = "a<b";</script>`},
+			wantStatus: 200, wantToken: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newPagesGuard(t, Config{Now: fixedClock})
 			nb := tt.netbox
-			rec := serveGuard(t, g, tt.request, nb.serve)
+			cookie := tt.cookie
+			if cookie == "" {
+				cookie = withCookie
+			}
+			r := csrfFetch("/.hhgate/csrf")
+			r.Header.Set("Cookie", cookie)
+			rec := serveGuard(t, g, r, nb.serve)
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
 			}
 			// What NetBox was asked: a page load of csrf_page with the user's cookies.
-			if nb.got.Method != "GET" || nb.got.URL.Path != "/" || nb.got.URL.RawQuery != "" || nb.got.Header.Get("Cookie") != "sessionid=abc; csrftoken=old" ||
+			if nb.got.Method != "GET" || nb.got.URL.Path != "/" || nb.got.URL.RawQuery != "" || nb.got.Header.Get("Cookie") != cookie ||
 				nb.got.Header.Get("Accept") != "text/html" || nb.got.Header.Get("Accept-Encoding") != "" || nb.got.Header.Get("Sec-Fetch-Mode") != "" {
 				t.Errorf("NetBox got %s %s with %v", nb.got.Method, nb.got.URL, nb.got.Header)
 			}
@@ -240,6 +276,23 @@ func TestCSRFEndpoint(t *testing.T) {
 				t.Errorf("Set-Cookie %q lacks %q", rec.Header()["Set-Cookie"], tt.wantCookie)
 			}
 		})
+	}
+}
+
+// TestCSRFEndpointGzipPage: a page NetBox (or the transport) sends
+// gzip-coded is scanned decoded.
+func TestCSRFEndpointGzipPage(t *testing.T) {
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = zw.Write([]byte(`<html><body>` + strings.Repeat("<p>menu</p>", 30000) + `<input name="csrfmiddlewaretoken" value="Zip0Token" type="hidden"></body></html>`))
+	_ = zw.Close()
+	g := newPagesGuard(t, Config{})
+	nb := netboxCSRFPage{status: 200, header: map[string]string{"Content-Type": "text/html", "Content-Encoding": "gzip"}, body: zipped.String()}
+	r := csrfFetch("/.hhgate/csrf")
+	r.Header.Set("Cookie", "sessionid=abc")
+	rec := serveGuard(t, g, r, nb.serve)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"Zip0Token"`) {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
 }
 

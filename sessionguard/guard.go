@@ -54,6 +54,8 @@ type Config struct {
 	CSRFPage string
 	// SessionCookie is NetBox's SESSION_COOKIE_NAME. Default "sessionid".
 	SessionCookie string
+	// CSRFCookie is NetBox's CSRF_COOKIE_NAME. Default "csrftoken".
+	CSRFCookie string
 	// Logger receives the guard's own log lines; nil discards them.
 	Logger *zap.Logger
 	// Now is the clock of the expiry cookie and /.hhgate/session; nil means

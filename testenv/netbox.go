@@ -1,6 +1,6 @@
 // Package testenv starts a NetBox stand-in for tests: a small Django project
 // (testenv/netbox) that mirrors what a session-guarding gateway can observe of
-// NetBox 4.x — login page, session and CSRF cookies, login redirects, CSRF
+// NetBox 4.x (or, switched per test, 3.x) — login page, session and CSRF cookies, login redirects, CSRF
 // failures, remote-user authentication, the REST API's 403s and the Hedgehog
 // plugin's fabric page and sync endpoint.
 //
@@ -44,6 +44,56 @@ type NetBoxOptions struct {
 	Demo bool
 	// Addr is the listen address; empty means a free port on 127.0.0.1.
 	Addr string
+
+	// Version is the NetBox the pages and login enforcement look like:
+	// NetBox4 (the default) or NetBox3 (NetBox 3.1: LoginRequiredMiddleware
+	// before CSRF, no window.CSRF_TOKEN, a readable csrftoken cookie, a
+	// navigation menu of 120 KB+ before the first form token).
+	Version NetBoxVersion
+	// Gunicorn makes Django not serve /static/, as NetBox under gunicorn:
+	// the files must come from StaticRoot through a proxy.
+	Gunicorn bool
+	// StaticRoot, if set, is a directory the stand-in fills with its static
+	// files before it serves (what collectstatic does for STATIC_ROOT).
+	StaticRoot string
+	// KeepAlive, if set, closes a keep-alive connection that has waited that
+	// long for its next request, as gunicorn's --keep-alive (default 2s).
+	KeepAlive time.Duration
+}
+
+// NetBoxVersion selects how the stand-in behaves: like NetBox 3.x or 4.x.
+type NetBoxVersion string
+
+// The NetBox versions the stand-in can be.
+const (
+	NetBox3 NetBoxVersion = "3"
+	NetBox4 NetBoxVersion = "4"
+)
+
+// env is the stand-in's environment for o's switches.
+func (o NetBoxOptions) env() ([]string, error) {
+	var env []string
+	switch o.Version {
+	case "", NetBox4, NetBox3:
+		if o.Version != "" {
+			env = append(env, "STANDIN_NETBOX_VERSION="+string(o.Version))
+		}
+	default:
+		return nil, fmt.Errorf("NetBoxOptions.Version %q: want %q or %q", o.Version, NetBox3, NetBox4)
+	}
+	if o.Gunicorn {
+		env = append(env, "STANDIN_GUNICORN=1")
+	}
+	if o.StaticRoot != "" {
+		env = append(env, "STANDIN_STATIC_ROOT="+o.StaticRoot)
+	}
+	if o.KeepAlive < 0 {
+		return nil, fmt.Errorf("NetBoxOptions.KeepAlive %s is negative", o.KeepAlive)
+	}
+	if o.KeepAlive > 0 {
+		env = append(env, fmt.Sprintf("STANDIN_KEEPALIVE=%g", o.KeepAlive.Seconds()))
+	}
+	return env, nil
 }
 
 // NetBox is a running stand-in.
@@ -101,6 +151,10 @@ func RunNetBox(ctx context.Context, opts NetBoxOptions, stderr io.Writer) (*NetB
 	if err := checkPrerequisites(ctx, python, dir); err != nil {
 		return nil, nil, err
 	}
+	switches, err := opts.env()
+	if err != nil {
+		return nil, nil, err
+	}
 
 	addr := opts.Addr
 	if addr == "" {
@@ -137,6 +191,7 @@ func RunNetBox(ctx context.Context, opts NetBoxOptions, stderr io.Writer) (*NetB
 	if opts.Demo {
 		env = append(env, "STANDIN_DEMO=1")
 	}
+	env = append(env, switches...)
 	for k, v := range opts.Env {
 		env = append(env, k+"="+v)
 	}

@@ -180,7 +180,7 @@ func TestStandIn(t *testing.T) {
 			".then(response => response.json())", "alert('Sync completed successfully!')",
 			"alert('Sync failed: ' + (data.error || 'Unknown error'))", "alert('Sync failed: ' + error.message)",
 			`hx-get="` + fabPath + `status/"`, `hx-trigger="load, click from:#refresh-status"`, `id="refresh-status"`,
-			`<script type="text/javascript" src="/static/htmx.min.js">`,
+			`<script type="text/javascript" src="/static/htmx.min.js"`,
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("fabric page lacks %q", want)

@@ -27,6 +27,7 @@ func init() {
 //	    warn_before         <duration>
 //	    csrf_page           <path>
 //	    session_cookie      <name>
+//	    csrf_cookie         <name>
 //	}
 //
 // api_prefix and ajax_path may repeat; their values add up. inject_script
@@ -56,7 +57,7 @@ func (ng *NetBoxGuard) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("warn_before: %v", err)
 			}
 			ng.WarnBefore = caddy.Duration(dur)
-		case "base_path", "login_path", "message", "csrf_message", "unavailable_message", "csrf_page", "session_cookie":
+		case "base_path", "login_path", "message", "csrf_message", "unavailable_message", "csrf_page", "session_cookie", "csrf_cookie":
 			var value string
 			if !d.AllArgs(&value) {
 				return d.ArgErr()
@@ -93,6 +94,8 @@ func (ng *NetBoxGuard) stringOption(name string) *string {
 		return &ng.CSRFPage
 	case "session_cookie":
 		return &ng.SessionCookie
+	case "csrf_cookie":
+		return &ng.CSRFCookie
 	default:
 		return &ng.UnavailableMessage
 	}

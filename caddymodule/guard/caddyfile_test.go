@@ -38,13 +38,14 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				warn_before 5m
 				csrf_page /netbox/dcim/
 				session_cookie nbsession
+				csrf_cookie nbcsrf
 			}`,
 			want: NetBoxGuard{
 				BasePath: "/netbox/", LoginPath: "/netbox/login/",
 				APIPrefixes: []string{"/netbox/api/", "/netbox/graphql/", "/netbox/extra/"},
 				AJAXPaths:   []string{"/netbox/plugins/hedgehog/fabrics/*/sync/"},
 				Message:     "Please sign in again.", CSRFMessage: "Please reload.", UnavailableMessage: "NetBox is down.",
-				InjectScript: true, WarnBefore: caddy.Duration(5 * time.Minute), CSRFPage: "/netbox/dcim/", SessionCookie: "nbsession",
+				InjectScript: true, WarnBefore: caddy.Duration(5 * time.Minute), CSRFPage: "/netbox/dcim/", SessionCookie: "nbsession", CSRFCookie: "nbcsrf",
 			},
 		},
 		{name: "inject_script on", input: "netbox_guard {\n inject_script on\n}", want: NetBoxGuard{InjectScript: true}},
@@ -76,7 +77,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				!slices.Equal(got.APIPrefixes, tt.want.APIPrefixes) || !slices.Equal(got.AJAXPaths, tt.want.AJAXPaths) ||
 				got.Message != tt.want.Message || got.CSRFMessage != tt.want.CSRFMessage || got.UnavailableMessage != tt.want.UnavailableMessage ||
 				got.InjectScript != tt.want.InjectScript || got.WarnBefore != tt.want.WarnBefore ||
-				got.CSRFPage != tt.want.CSRFPage || got.SessionCookie != tt.want.SessionCookie {
+				got.CSRFPage != tt.want.CSRFPage || got.SessionCookie != tt.want.SessionCookie || got.CSRFCookie != tt.want.CSRFCookie {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 		})
@@ -96,6 +97,7 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 		"warn_before":    {InjectScript: true, WarnBefore: caddy.Duration(-time.Second)},
 		"csrf_page":      {InjectScript: true, CSRFPage: "dcim/"},
 		"session_cookie": {InjectScript: true, SessionCookie: "bad name"},
+		"csrf_cookie":    {InjectScript: true, CSRFCookie: "bad name"},
 	} {
 		err := ng.Provision(ctx)
 		if err == nil || !strings.HasPrefix(err.Error(), field+":") {

@@ -69,6 +69,10 @@ type NetBoxGuard struct {
 	// expiry. Default: sessionid.
 	SessionCookie string `json:"session_cookie,omitempty"`
 
+	// NetBox's CSRF_COOKIE_NAME: .hhgate/csrf answers its value where the
+	// page has no window.CSRF_TOKEN (NetBox before 3.4). Default: csrftoken.
+	CSRFCookie string `json:"csrf_cookie,omitempty"`
+
 	guard   *sessionguard.Guard
 	logger  *zap.Logger
 	answers answerCounter
@@ -113,6 +117,7 @@ func (ng *NetBoxGuard) config() sessionguard.Config {
 		WarnBefore:         time.Duration(ng.WarnBefore),
 		CSRFPage:           ng.CSRFPage,
 		SessionCookie:      ng.SessionCookie,
+		CSRFCookie:         ng.CSRFCookie,
 		Logger:             ng.logger,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -293,6 +294,38 @@ func (tab *Tab) Popup(open func()) *Tab {
 		tab.t.Fatalf("attaching to the popup: %v", err)
 	}
 	return popup
+}
+
+// OnNewDocument has the tab run script at the start of every document it
+// loads from now on, before the page's own scripts (e.g. to count page
+// loads in sessionStorage).
+func (tab *Tab) OnNewDocument(script string) {
+	tab.t.Helper()
+	tab.Do("add a script to every new document", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	}))
+}
+
+// Screenshot saves a screenshot of the tab's viewport as
+// <artifacts>/<test>-<name>.png and returns the file's path.
+func (tab *Tab) Screenshot(name string) string {
+	tab.t.Helper()
+	dir, err := ArtifactDir()
+	if err != nil {
+		tab.t.Fatalf("no artifact directory: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(tab.ctx, WaitTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tab.t.Fatalf("tab %s: screenshot: %v", tab.Name, err)
+	}
+	file := filepath.Join(dir, safeName(tab.t.Name())+"-"+safeName(name)+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		tab.t.Fatalf("saving the screenshot: %v", err)
+	}
+	return file
 }
 
 // saveArtifacts writes a screenshot and the DOM of the tab's final state

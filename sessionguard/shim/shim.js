@@ -79,20 +79,45 @@
 
   // ---- CSRF token ---------------------------------------------------------
 
-  // freshToken gets a token from a NetBox page rendered for this user and
-  // puts it in place. It rejects with .status 401 when the user must sign in.
+  // freshToken gets the token NetBox accepts now from the gateway (the
+  // page's window.CSRF_TOKEN, else NetBox's csrftoken cookie, else a form's
+  // token) and puts it in place. Where the gateway has none but the cookie
+  // is readable (NetBox 3.x: CSRF_COOKIE_HTTPONLY off, its scripts read it at
+  // send time), the cookie is used. It rejects with .status 401 when the
+  // user must sign in.
   function freshToken() {
     return getJSON('csrf').then(function (answer) {
       var body = answer.body || {};
-      if (answer.ok && typeof body.csrf_token === 'string' && body.csrf_token) {
-        applyToken(body.csrf_token);
-        return body.csrf_token;
+      var token = answer.ok && typeof body.csrf_token === 'string' && body.csrf_token;
+      if (answer.status !== 401) {
+        token = token || cookieToken();
+      }
+      if (token) {
+        applyToken(token);
+        return token;
       }
       var err = new Error('no fresh CSRF token (HTTP ' + answer.status + ')');
       err.status = answer.status;
       err.body = body;
       throw err;
     });
+  }
+
+  // cookieToken reads NetBox's csrftoken cookie where scripts may (the
+  // last of that name, as Django reads it); '' when it is HttpOnly or absent.
+  function cookieToken() {
+    var token = '';
+    document.cookie.split(';').forEach(function (pair) {
+      var i = pair.indexOf('=');
+      if (i > 0 && pair.slice(0, i).trim() === 'csrftoken') {
+        try {
+          token = decodeURIComponent(pair.slice(i + 1).trim());
+        } catch (e) {
+          token = '';
+        }
+      }
+    });
+    return /^[A-Za-z0-9_-]{1,256}$/.test(token) ? token : '';
   }
 
   function applyToken(token) {
@@ -102,8 +127,12 @@
         old.push(value);
       }
     }
-    remember(window.CSRF_TOKEN);
-    window.CSRF_TOKEN = token;
+    // NetBox ≥ 3.4 keeps it in window.CSRF_TOKEN; 3.x pages have none (and
+    // read the cookie, which the sign-in already renewed).
+    if (typeof window.CSRF_TOKEN === 'string') {
+      remember(window.CSRF_TOKEN);
+      window.CSRF_TOKEN = token;
+    }
     document.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (input) {
       remember(input.value);
       input.value = token;
@@ -957,8 +986,12 @@
     if (banner) {
       return banner;
     }
+    // At the top, centred: NetBox shows its toasts and messages
+    // bottom-right (3.x and 4.x layouts), and the banner must never cover
+    // them.
     var root = style(el('div', { id: 'hhgate-banner', role: 'region', 'aria-label': 'Session expiry' }), {
-      position: 'fixed', left: '1rem', right: '1rem', bottom: '1rem', zIndex: '2147483000',
+      position: 'fixed', top: '1rem', left: '50%', transform: 'translateX(-50%)',
+      width: 'min(40rem, calc(100vw - 2rem))', boxSizing: 'border-box', zIndex: '2147483000',
       display: 'none', alignItems: 'center', gap: '.75rem', padding: '.75rem 1rem',
       font: '15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
       background: '#fff3cd', color: '#664d03', border: '1px solid #ffda6a', borderRadius: '6px',

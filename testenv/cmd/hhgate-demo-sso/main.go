@@ -101,7 +101,7 @@ func run(listen, netboxAddr, idpAddr, hhgate, caddyfile string, loginTimeout, ac
 		return err
 	}
 	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
-		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr,
+		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr, "NETBOX_STATIC_ROOT=off",
 		"HHGATE_OIDC_ISSUER=" + op.Issuer, "HHGATE_OIDC_CLIENT_ID=" + clientID, "HHGATE_OIDC_CLIENT_SECRET=" + clientSecret,
 		"HHGATE_SESSION_KEY=" + base64.StdEncoding.EncodeToString(key), "HHGATE_SESSION_KEY_PREVIOUS=",
 		"HHGATE_OIDC_POST_LOGOUT_URL=/",

@@ -1,6 +1,7 @@
 """REST API core: pagination, API root, status and authentication check
 (netbox/netbox/api/pagination.py and netbox/netbox/api/views.py)."""
 import platform
+import threading
 
 import django
 from django.conf import settings
@@ -120,3 +121,42 @@ class AuthenticationCheckView(APIView):
             'groups': [{'id': g.pk, 'name': g.name} for g in user.groups.all()],
             'permissions': {},
         })
+
+
+# UserConfig data by user id. NetBox keeps it in the users_userconfig table; the stand-in
+# keeps it in memory for the life of the process.
+_user_config = {}
+_user_config_lock = threading.Lock()
+
+
+def deepmerge(original, new):
+    """netbox/utilities/utils.py deepmerge: dicts merged recursively, other values replaced."""
+    merged = dict(original)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deepmerge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class UserConfigView(APIView):
+    """
+    netbox/users/api/views.py UserConfigView at /api/users/config/: GET the user's config data,
+    PATCH deep-merges the JSON body into it and answers the result. Session requests need the
+    CSRF token (DRF's SessionAuthentication); an expired session gets DRF's 403. NetBox's table
+    configuration form saves {"tables": {"<Table>": {"columns": [...]}}} here.
+    """
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        with _user_config_lock:
+            return Response(_user_config.get(request.user.pk, {}))
+
+    def patch(self, request):
+        if not isinstance(request.data, dict):
+            return Response({'detail': 'Expected a JSON object.'}, status=400)
+        with _user_config_lock:
+            data = deepmerge(_user_config.get(request.user.pk, {}), request.data)
+            _user_config[request.user.pk] = data
+        return Response(data)

@@ -3,12 +3,13 @@ import logging
 import platform
 import sys
 import uuid
+from urllib import parse
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import RemoteUserMiddleware as _RemoteUserMiddleware
 from django.core.exceptions import ImproperlyConfigured
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from . import faults
@@ -73,6 +74,34 @@ class RemoteUserMiddleware(_RemoteUserMiddleware):
         if groups_string:
             return groups_string.split(settings.REMOTE_AUTH_GROUP_SEPARATOR)
         return []
+
+
+class LoginRequiredMiddleware:
+    """
+    NetBox 3.x's netbox.middleware.LoginRequiredMiddleware (only with STANDIN_NETBOX_VERSION=3):
+    with LOGIN_REQUIRED, an anonymous request outside the exempt paths gets
+    302 LOGIN_URL?next=<full path> right here, before CsrfViewMiddleware.process_view, so an
+    anonymous POST without a CSRF token is sent to the login page, not refused.
+
+    Exempt, as NetBox's EXEMPT_PATHS: <base>api/, graphql/, login/, oauth/, metrics; and the
+    static URL while Django serves it (NetBox under gunicorn never sees static requests from a
+    proxy that serves STATIC_ROOT; when it does see one, it redirects it like any page). The
+    stand-in's control endpoints (outside BASE_PATH) are exempt too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        base = f'/{settings.BASE_PATH}'
+        exempt = [f'{base}api/', f'{base}graphql/', f'{base}login/', f'{base}oauth/', f'{base}metrics', '/-/standin/']
+        if settings.STANDIN_SERVE_STATIC:
+            exempt.append(settings.STATIC_URL)
+        self.exempt = tuple(exempt)
+
+    def __call__(self, request):
+        if settings.LOGIN_REQUIRED and not request.user.is_authenticated:
+            if not request.path_info.startswith(self.exempt) and request.path_info != settings.LOGIN_URL:
+                return HttpResponseRedirect(f'{settings.LOGIN_URL}?next={parse.quote(request.get_full_path_info())}')
+        return self.get_response(request)
 
 
 def is_api_request(request):

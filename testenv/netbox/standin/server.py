@@ -7,6 +7,11 @@ Django 3.2's development server ignores `Transfer-Encoding: chunked`: it reads
 no body and then parses the chunk bytes as the next request on the keep-alive
 connection. A reverse proxy may forward a chunked body, and NetBox's real
 servers decode it, so the body is decoded here before Django sees it.
+
+Keep-alive: the server keeps HTTP/1.1 connections open between requests
+(Django's handler does, for answers with a Content-Length). With keepalive
+set, a connection that waits longer than that for its next request is
+closed, as gunicorn's --keep-alive (default 2 s) does in front of NetBox.
 """
 import io
 import socket
@@ -45,9 +50,22 @@ def read_chunked(rfile):
 
 
 class RequestHandler(WSGIRequestHandler):
+    # Seconds an idle connection waits for its next request; None waits for ever.
+    keepalive = None
+
     def handle_one_request(self):
-        """Django's handle_one_request, with chunked bodies decoded into CONTENT_LENGTH bytes."""
-        self.raw_requestline = self.rfile.readline(65537)
+        """Django's handle_one_request, with chunked bodies decoded into CONTENT_LENGTH bytes
+        and the idle keep-alive timeout."""
+        if self.keepalive:
+            self.connection.settimeout(self.keepalive)
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except socket.timeout:
+            # Idle for too long: close, without an answer, as gunicorn does.
+            self.close_connection = True
+            return
+        if self.keepalive:
+            self.connection.settimeout(None)
         if len(self.raw_requestline) > 65536:
             self.requestline = ''
             self.request_version = ''
@@ -75,10 +93,12 @@ class RequestHandler(WSGIRequestHandler):
         handler.run(self.server.get_app())
 
 
-def serve(sock, app):
-    """Serves app on an already bound socket until the process is stopped."""
+def serve(sock, app, keepalive=0):
+    """Serves app on an already bound socket until the process is stopped; idle keep-alive
+    connections are closed after keepalive seconds (0: never)."""
     sock.setblocking(True)
-    httpd = ThreadedWSGIServer(sock.getsockname()[:2], RequestHandler,
+    handler = type('RequestHandler', (RequestHandler,), {'keepalive': keepalive or None})
+    httpd = ThreadedWSGIServer(sock.getsockname()[:2], handler,
                                ipv6=sock.family == socket.AF_INET6, bind_and_activate=False)
     httpd.socket.close()
     httpd.socket = sock

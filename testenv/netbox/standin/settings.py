@@ -72,9 +72,33 @@ REMOTE_AUTH_SUPERUSERS = env_list('REMOTE_AUTH_SUPERUSERS')
 PAGINATE_COUNT = 50
 MAX_PAGE_SIZE = 1000
 
+#
+# Test-only knobs (not NetBox settings), part 1: which NetBox the stand-in is
+#
+
+# STANDIN_NETBOX_VERSION: '4' (default) answers like NetBox 4.x: views enforce login (CSRF
+# first), pages embed window.CSRF_TOKEN and the csrftoken cookie is HttpOnly. '3' answers like
+# NetBox 3.1 (netbox.md §12): LoginRequiredMiddleware answers anonymous requests with the login
+# redirect before CSRF runs, pages have no window.CSRF_TOKEN but a navigation menu of 120 KB+
+# before the first form token, and scripts read the token from the (readable) csrftoken cookie.
+STANDIN_NETBOX_VERSION = env_str('STANDIN_NETBOX_VERSION', '4').strip().split('.')[0] or '4'
+if STANDIN_NETBOX_VERSION not in ('3', '4'):
+    raise ValueError(f'STANDIN_NETBOX_VERSION: {STANDIN_NETBOX_VERSION!r} is neither 3 nor 4')
+NETBOX3 = STANDIN_NETBOX_VERSION == '3'
+# STANDIN_GUNICORN: Django does not serve /static/, as NetBox under gunicorn (nginx or Apache
+# serve STATIC_ROOT): the URL is unknown to Django (logged in a 404 page; on 3.x anonymous
+# requests get the login redirect).
+STANDIN_SERVE_STATIC = not env_bool('STANDIN_GUNICORN', False)
+# STANDIN_STATIC_ROOT: a directory the stand-in fills with its static files before serving
+# (what `manage.py collectstatic` does for NetBox's STATIC_ROOT).
+STANDIN_STATIC_ROOT = os.environ.get('STANDIN_STATIC_ROOT', '')
+# STANDIN_KEEPALIVE: seconds an idle keep-alive connection stays open (gunicorn --keep-alive);
+# 0 or unset keeps it open until the client closes it.
+STANDIN_KEEPALIVE = float(os.environ.get('STANDIN_KEEPALIVE') or 0)
+
 # Version strings a client may look at (the Hedgehog plugin targets NetBox 4.3).
-NETBOX_VERSION = '4.3.0'
-REST_FRAMEWORK_VERSION = '4.3'
+NETBOX_VERSION = '3.1.11' if NETBOX3 else '4.3.0'
+REST_FRAMEWORK_VERSION = '3.1' if NETBOX3 else '4.3'
 
 #
 # Test-only knobs (not NetBox settings)
@@ -122,6 +146,11 @@ MIDDLEWARE = [
     'standin.middleware.RemoteUserMiddleware',
     'standin.middleware.CoreMiddleware',
 ]
+if NETBOX3:
+    # NetBox 3.x: netbox.middleware.LoginRequiredMiddleware right after RemoteUserMiddleware. It
+    # answers in __call__, i.e. before CsrfViewMiddleware.process_view checks the token.
+    MIDDLEWARE.insert(MIDDLEWARE.index('standin.middleware.RemoteUserMiddleware') + 1,
+                      'standin.middleware.LoginRequiredMiddleware')
 
 ROOT_URLCONF = 'standin.urls'
 
@@ -168,7 +197,9 @@ USE_I18N = False
 
 # Cookies, as in NetBox settings.py.
 CSRF_COOKIE_NAME = 'csrftoken'
-CSRF_COOKIE_HTTPONLY = True
+# NetBox 4.x hard-codes HttpOnly (scripts use window.CSRF_TOKEN); NetBox 3.1 leaves Django's
+# default (off), and its scripts read the cookie (project-static/src/util.ts getCsrfToken).
+CSRF_COOKIE_HTTPONLY = not NETBOX3
 CSRF_COOKIE_PATH = f'/{BASE_PATH.rstrip("/")}'
 CSRF_TRUSTED_ORIGINS = env_list('CSRF_TRUSTED_ORIGINS')
 SESSION_COOKIE_NAME = 'sessionid'
@@ -183,6 +214,8 @@ LOGIN_REDIRECT_URL = f'/{BASE_PATH}'
 LOGOUT_REDIRECT_URL = 'home'
 
 STATIC_URL = f'/{BASE_PATH}static/'
+# The stand-in's own static files (NetBox's project-static, much reduced), plus htmx.min.js.
+STATIC_DIR = os.path.join(BASE_DIR, 'standin', 'static')
 HTMX_JS_PATH = os.path.join(BASE_DIR, 'node_modules', 'htmx.org', 'dist', 'htmx.min.js')
 
 # NetBox's REST_FRAMEWORK (session first, so failures are 403 without WWW-Authenticate).

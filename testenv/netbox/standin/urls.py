@@ -18,14 +18,18 @@ netbox_patterns = [
     path('', views.HomeView.as_view(), name='home'),
     path('login/', views.LoginView.as_view(), name='login'),
     path('logout/', views.LogoutView.as_view(), name='logout'),
-    path('static/htmx.min.js', views.htmx_js, name='htmx_js'),
+    path('media-failure/', views.MediaFailureView.as_view(), name='media_failure'),
     path('plugins/', include((plugin_patterns, 'plugins'))),
     path('api/', api.APIRootView.as_view(), name='api-root'),
     path('api/status/', api.StatusView.as_view(), name='api-status'),
     path('api/authentication-check/', api.AuthenticationCheckView.as_view(), name='authentication-check'),
+    path('api/users/config/', api.UserConfigView.as_view(), name='users-api:userconfig'),
     path('api/plugins/', include((plugin_api_patterns, 'plugins-api'))),
     path('graphql/', views.GraphQLView.as_view(), name='graphql'),
 ]
+
+if settings.STANDIN_SERVE_STATIC:
+    netbox_patterns.append(path('static/<str:name>', views.static, name='static'))
 
 control_patterns = [
     path('expire-sessions/', control.expire_sessions),

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import View
 from rest_framework.exceptions import AuthenticationFailed
 
+from .access import ConditionalLoginRequiredMixin
 from .authentication import TokenAuthentication
 
 
@@ -88,11 +89,39 @@ class LogoutView(View):
         return response
 
 
-def htmx_js(request):
-    """Serves the pinned htmx.org build; DEBUG is off, so there is no staticfiles view."""
-    if not os.path.exists(settings.HTMX_JS_PATH):
-        raise Http404('htmx.org is not installed: run testenv/netbox/setup.sh')
-    return FileResponse(open(settings.HTMX_JS_PATH, 'rb'), content_type='application/javascript')
+STATIC_TYPES = {'.js': 'application/javascript', '.css': 'text/css'}
+
+
+def static_files():
+    """name -> path of every static file: the stand-in's own and the pinned htmx.org build."""
+    files = {name: os.path.join(settings.STATIC_DIR, name) for name in sorted(os.listdir(settings.STATIC_DIR))}
+    files['htmx.min.js'] = settings.HTMX_JS_PATH
+    return files
+
+
+def static(request, name):
+    """
+    Serves the static files while the stand-in is not in gunicorn mode (DEBUG is off, so there
+    is no staticfiles view); under STANDIN_GUNICORN the URL does not exist, as with NetBox
+    under gunicorn, and a proxy serves the directory STANDIN_STATIC_ROOT holds.
+    """
+    path = static_files().get(name)
+    if path is None or not os.path.exists(path):
+        raise Http404('no such static file (htmx.org missing? run testenv/netbox/setup.sh)')
+    content_type = STATIC_TYPES.get(os.path.splitext(name)[1], 'application/octet-stream')
+    return FileResponse(open(path, 'rb'), content_type=content_type)
+
+
+class MediaFailureView(ConditionalLoginRequiredMixin, View):
+    """
+    NetBox's media_failure page, where base.html's onerror handlers send the browser when a
+    stylesheet or script does not load. It needs a login (on 3.x through the middleware), so
+    behind a proxy that does not serve /static/ the login page reloads itself forever. Like
+    NetBox's, the page loads no static files itself.
+    """
+
+    def get(self, request):
+        return render(request, 'media_failure.html', {'filename': request.GET.get('filename', '')})
 
 
 @method_decorator(csrf_exempt, name='dispatch')

@@ -4,7 +4,11 @@
 The listening socket is either inherited (--fd N: the Go harness binds a free
 port and passes it, so no other process can take the port in between) or
 bound here (--addr host:port).
+
+With STANDIN_STATIC_ROOT the static files are first copied there (collectstatic).
 """
+import os
+import shutil
 import socket
 import sys
 
@@ -28,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not options['no_migrate']:
             call_command('migrate', interactive=False, verbosity=0)
+        if settings.STANDIN_STATIC_ROOT:
+            collect_static(settings.STANDIN_STATIC_ROOT)
         if settings.STANDIN_DEMO:
             from standin.demo import seed
             seed()
@@ -47,4 +53,14 @@ class Command(BaseCommand):
         host, port = sock.getsockname()[:2]
         sys.stderr.write(f'netbox stand-in listening on http://{host}:{port}/{settings.BASE_PATH}\n')
         sys.stderr.flush()
-        serve(sock, get_internal_wsgi_application())
+        serve(sock, get_internal_wsgi_application(), keepalive=settings.STANDIN_KEEPALIVE)
+
+
+def collect_static(root):
+    """What `manage.py collectstatic` does for NetBox's STATIC_ROOT: copy every static file there."""
+    from standin.views import static_files
+    os.makedirs(root, exist_ok=True)
+    for name, path in static_files().items():
+        if not os.path.exists(path):
+            raise CommandError(f'static file {name} is missing at {path} (run testenv/netbox/setup.sh)')
+        shutil.copyfile(path, os.path.join(root, name))
