@@ -63,15 +63,18 @@ func Check(env map[string]string, stat func(string) (fs.FileInfo, error), read f
 
 func (c *checker) checkOne(v variable, val string) error {
 	switch {
+	case val == "" && v.def == "":
+		return nil // empty is unset for a variable without default
+	case val == "":
+		// Caddy would use "", not the default.
+		return fmt.Errorf("set but empty: unset it for the default%s", defaultNote(v.def))
 	case v.file:
 		return c.checkSecretFile(val)
 	case v.secret:
 		if strings.TrimSpace(val) == "" {
-			return errors.New("set but empty: unset it, or give the value")
+			return errors.New("only spaces: unset it, or give the value")
 		}
 		return nil
-	case val == "" && v.name != "HHGATE_BIND" && v.name != "HHGATE_TRUSTED_PROXIES":
-		return fmt.Errorf("set but empty: unset it for the default%s", defaultNote(v.def))
 	case v.check != nil:
 		return v.check(val, c)
 	}
@@ -106,9 +109,7 @@ func (c *checker) secretSources() []error {
 		if !v.secret {
 			continue
 		}
-		_, direct := c.env[v.name]
-		_, file := c.env[v.name+"_FILE"]
-		if direct && file {
+		if c.env[v.name] != "" && c.env[v.name+"_FILE"] != "" {
 			errs = append(errs, fmt.Errorf("%s: set both %s and %s_FILE; keep one (the file keeps the secret out of the environment)", v.name, v.name, v.name))
 		}
 	}

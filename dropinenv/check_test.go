@@ -70,6 +70,8 @@ func TestCheckDerives(t *testing.T) {
 			map[string]string{"SESSION_KEY_PREVIOUS": "{file./run/credentials/hhgate.service/netbox_token}"}},
 		{"previous key from the environment", map[string]string{"HHGATE_SESSION_KEY_PREVIOUS": "k"},
 			map[string]string{"SESSION_KEY_PREVIOUS": "{env.HHGATE_SESSION_KEY_PREVIOUS}"}},
+		{"empty optional values are unset", map[string]string{"HHGATE_SESSION_KEY_PREVIOUS": "", "HHGATE_OIDC_POST_LOGOUT_URL": "", "HHGATE_BIND": ""},
+			map[string]string{"SESSION_KEY_PREVIOUS": "", "BIND": ""}},
 		{"upstream with scheme", map[string]string{"NETBOX_UPSTREAM": "http://127.0.0.1:8001"}, map[string]string{}},
 	}
 	for _, tt := range tests {
@@ -114,7 +116,7 @@ func TestCheckProblemsNameTheVariable(t *testing.T) {
 		{map[string]string{"HHGATE_SESSION_TTL": "12"}, "HHGATE_SESSION_TTL: \"12\" is not a duration"},
 		{map[string]string{"HHGATE_SYNC_TIMEOUT": "-5m"}, "HHGATE_SYNC_TIMEOUT: \"-5m\" must be positive"},
 		{map[string]string{"HHGATE_SYNC_PRUNE": "yes"}, "HHGATE_SYNC_PRUNE"},
-		{map[string]string{"HHGATE_OIDC_POST_LOGOUT_URL": "/bye"}, "HHGATE_OIDC_POST_LOGOUT_URL: \"/bye\" is not an absolute"},
+		{map[string]string{"HHGATE_OIDC_POST_LOGOUT_URL": "bye"}, "HHGATE_OIDC_POST_LOGOUT_URL: \"bye\" is neither"},
 		{map[string]string{"HHGATE_SSO": "on"}, "HHGATE_OIDC_ISSUER: required with HHGATE_SSO=on"},
 		{map[string]string{"HHGATE_SSO": "on"}, "HHGATE_SESSION_KEY: required with HHGATE_SSO=on (set HHGATE_SESSION_KEY or HHGATE_SESSION_KEY_FILE)"},
 		{map[string]string{"HHGATE_SYNC": "on"}, "HHGATE_NETBOX_TOKEN: required with HHGATE_SYNC=on"},
@@ -142,6 +144,7 @@ func TestSecretsNeverInProblems(t *testing.T) {
 	env := map[string]string{
 		"HHGATE_NETBOX_TOKEN": secret, "HHGATE_NETBOX_TOKEN_FILE": "/run/credentials/hhgate.service/netbox_token",
 		"HHGATE_SESSION_KEY": secret, "HHGATE_SESSION_KEY_FILE": "/nope", "HHGATE_OIDC_CLIENT_SECRET": " ",
+		"HHGATE_SESSION_KEY_PREVIOUS": secret + " ", "HHGATE_SESSION_KEY_PREVIOUS_FILE": "/run/credentials/hhgate.service/netbox_token",
 	}
 	err := check(env).Err()
 	if err == nil {

@@ -248,4 +248,14 @@ func checkURL(v string, _ *checker) error {
 	return nil
 }
 
+func checkURLOrPath(v string, c *checker) error {
+	if strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") {
+		return nil
+	}
+	if err := checkURL(v, c); err != nil {
+		return fmt.Errorf("%q is neither an absolute http(s) URL nor a path", v)
+	}
+	return nil
+}
+
 func checkIssuer(v string, c *checker) error { return checkURL(v, c) }

@@ -44,10 +44,10 @@ func (c *checker) derive() (map[string]string, error) {
 // secretPlaceholder is the Caddy placeholder that reads the secret when
 // the module starts, so that the value never enters the adapted config.
 func (c *checker) secretPlaceholder(name string) string {
-	if path, ok := c.env[name+"_FILE"]; ok {
+	if path := c.env[name+"_FILE"]; path != "" {
 		return "{file." + path + "}"
 	}
-	if _, ok := c.env[name]; ok {
+	if c.env[name] != "" {
 		return "{env." + name + "}"
 	}
 	return ""

@@ -47,7 +47,7 @@ var variables = []variable{
 	{name: "HHGATE_SESSION_KEY_PREVIOUS", secret: true},
 	{name: "HHGATE_SESSION_KEY_PREVIOUS_FILE", file: true},
 	{name: "HHGATE_SESSION_TTL", def: "12h", check: checkDuration},
-	{name: "HHGATE_OIDC_POST_LOGOUT_URL", check: checkURL},
+	{name: "HHGATE_OIDC_POST_LOGOUT_URL", check: checkURLOrPath},
 
 	{name: "HHGATE_SYNC", def: "off", check: oneOf("on", "off")},
 	{name: "HHGATE_NETBOX_TOKEN", secret: true},
