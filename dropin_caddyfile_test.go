@@ -148,7 +148,7 @@ func TestDropInValues(t *testing.T) {
 		`"client_secret":"{env.HHGATE_OIDC_CLIENT_SECRET}{file./etc/hostname}"`,
 		`"session_keys":["{env.HHGATE_SESSION_KEY}{file./dev/null}","{env.HHGATE_SESSION_KEY_PREVIOUS}"]`,
 		`"netbox_token":"{env.HHGATE_NETBOX_TOKEN}{file./dev/null}"`,
-		`"ranges":["10.0.0.0/8"]`, `"X-Real-Ip":["{http.vars.client_ip}"]`, `"idle_timeout":1000000000`,
+		`"ranges":["10.0.0.0/8"]`, `"minimum_length":1`, `"X-Real-Ip":["{http.vars.client_ip}"]`, `"idle_timeout":1000000000`,
 		`"request\u003eheaders\u003eX-Csrftoken":{"filter":"replace","value":"REDACTED"}`,
 	} {
 		if !strings.Contains(flat, want) {
