@@ -465,3 +465,33 @@ func (w *syncWriter) String() string {
 	defer w.mu.Unlock()
 	return w.buf.String()
 }
+
+// TestDropInTrustedProxy: from a proxy listed in HHGATE_TRUSTED_PROXIES
+// the forwarded client address is believed — NetBox's X-Real-IP is the
+// client behind the proxy — while identity headers are still removed.
+// Real parts: hhgate binary (drop-in Caddyfile); a Go upstream.
+func TestDropInTrustedProxy(t *testing.T) {
+	upstream := startRecordingUpstream(t)
+	gw := testenv.StartGateway(t, testenv.GatewayOptions{
+		Upstream: strings.TrimPrefix(upstream.URL, "http://"),
+		Env:      map[string]string{"HHGATE_TRUSTED_PROXIES": "127.0.0.1/32"},
+	})
+	req, _ := http.NewRequest(http.MethodGet, gw.URL+"/api/status/", nil)
+	req.Header.Set("X-Forwarded-For", "198.51.100.9")
+	req.Header.Set("X-Forwarded-User", "mallory")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	got := upstream.last(t)
+	if ip := got.Header.Get("X-Real-Ip"); ip != "198.51.100.9" {
+		t.Errorf("X-Real-IP = %q, want the address the trusted proxy forwarded", ip)
+	}
+	if xff := got.Header.Get("X-Forwarded-For"); xff != "198.51.100.9, 127.0.0.1" {
+		t.Errorf("X-Forwarded-For = %q, want the proxy's chain extended", xff)
+	}
+	if u := got.Header.Get("X-Forwarded-User"); u != "" {
+		t.Errorf("X-Forwarded-User from a trusted proxy reached NetBox: %q", u)
+	}
+}
