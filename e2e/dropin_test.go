@@ -495,3 +495,42 @@ func TestDropInTrustedProxy(t *testing.T) {
 		t.Errorf("X-Forwarded-User from a trusted proxy reached NetBox: %q", u)
 	}
 }
+
+// TestDropInUpstreamKeepAliveShorterThanGunicorns: an upstream that closes
+// idle connections after 2 s, as gunicorn does by default, gets POSTs
+// 1.9–2.1 s apart through the drop-in file and none fails: the gateway
+// never reuses a connection that idled long enough to be closed.
+// Real parts: hhgate binary (drop-in Caddyfile); a Go upstream with
+// gunicorn's keep-alive.
+func TestDropInUpstreamKeepAliveShorterThanGunicorns(t *testing.T) {
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok": true}`)
+	}))
+	up.Config.IdleTimeout = 2 * time.Second // gunicorn --keep-alive 2
+	up.Start()
+	t.Cleanup(up.Close)
+	gw := testenv.StartGateway(t, testenv.GatewayOptions{Upstream: strings.TrimPrefix(up.URL, "http://")})
+	client := &http.Client{Timeout: 10 * time.Second}
+	post := func() int {
+		req, _ := http.NewRequest(http.MethodPost, gw.URL+"/api/dcim/sites/", strings.NewReader(`{"name": "x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(); code != http.StatusOK {
+		t.Fatalf("first POST: %d", code)
+	}
+	for _, gap := range []time.Duration{1900, 1950, 2000, 2050, 2100, 1900, 2000, 2100} {
+		<-time.After(gap * time.Millisecond) // the pacing under test, not a wait for a condition
+		if code := post(); code != http.StatusOK {
+			t.Fatalf("POST %v after the previous one: status %d\n%s", gap*time.Millisecond, code, gw.Log())
+		}
+	}
+}
