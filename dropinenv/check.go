@@ -56,6 +56,7 @@ func Check(env map[string]string, stat func(string) (fs.FileInfo, error), read f
 		if err != nil {
 			r.Problems = append(r.Problems, err)
 		}
+		r.Problems = append(r.Problems, c.derivedOverridden(derived)...)
 		r.Derived = derived
 	}
 	return r
@@ -150,4 +151,21 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// derivedOverridden reports HHGATE_DERIVED_* values in the environment that
+// differ from what hhgate derives: they are hhgate's, not settings.
+func (c *checker) derivedOverridden(derived map[string]string) []error {
+	var names []string
+	for name := range c.env {
+		if strings.HasPrefix(name, derivedPrefix) && c.env[name] != derived[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	errs := make([]error, 0, len(names))
+	for _, name := range names {
+		errs = append(errs, fmt.Errorf("%s: set by hhgate itself from the other variables; remove it", name))
+	}
+	return errs
 }

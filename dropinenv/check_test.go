@@ -127,6 +127,7 @@ func TestCheckProblemsNameTheVariable(t *testing.T) {
 		{map[string]string{"HHGATE_INJECT_SCRIPTS": "on"}, "did you mean HHGATE_INJECT_SCRIPT?"},
 		{map[string]string{"HHGATE_FOO": "1"}, "HHGATE_FOO: unknown variable"},
 		{map[string]string{"HHGATE_DERIVED_BIND": "1"}, "HHGATE_DERIVED_BIND: set by hhgate itself"},
+		{map[string]string{"HHGATE_DERIVED_NOPE": "1"}, "HHGATE_DERIVED_NOPE: set by hhgate itself"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -152,6 +153,19 @@ func TestSecretsNeverInProblems(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "0123456789abcdef") {
 		t.Fatalf("a secret is printed: %v", err)
+	}
+}
+
+// TestCheckAcceptsItsOwnDerivation: `hhgate start` runs `hhgate run` with
+// the derived values already in the environment.
+func TestCheckAcceptsItsOwnDerivation(t *testing.T) {
+	env := map[string]string{"HHGATE_LISTEN": "127.0.0.1:8080"}
+	first := check(env)
+	for k, v := range first.Derived {
+		env[k] = v
+	}
+	if err := check(env).Err(); err != nil {
+		t.Fatalf("the second check refuses the first one's values: %v", err)
 	}
 }
 

@@ -23,8 +23,7 @@ func unknownVariables(env map[string]string) []error {
 	errs := make([]error, 0, len(names))
 	for _, name := range names {
 		if strings.HasPrefix(name, derivedPrefix) {
-			errs = append(errs, fmt.Errorf("%s: set by hhgate itself from the other variables; remove it", name))
-			continue
+			continue // compared with what hhgate derives (Check)
 		}
 		msg := fmt.Sprintf("%s: unknown variable", name)
 		if best := closest(name); best != "" {
@@ -37,6 +36,8 @@ func unknownVariables(env map[string]string) []error {
 
 // closest is the known variable nearest to name, if it is near enough to
 // be a typo (at most a third of the name's letters differ).
+// HHGATE_DERIVED_* may be in the environment already: `hhgate start` runs
+// `hhgate run` with its own environment.
 func closest(name string) string {
 	best, bestDist := "", len(name)/3+1
 	for _, v := range variables {
