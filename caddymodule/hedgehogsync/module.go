@@ -80,7 +80,7 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	netboxURL := withScheme(repl.ReplaceKnown(hs.NetBoxURL, ""))
 	switch {
 	case netboxURL == "":
-		return errors.New("netbox_url: required (NetBox's address, e.g. http://127.0.0.1:8000)")
+		return errors.New("netbox_url: required (NetBox's address, e.g. 127.0.0.1:8001 or http://127.0.0.1:8001)")
 	case token == "":
 		return errors.New("netbox_token: required (a NetBox API token; use {env.HHGATE_NETBOX_TOKEN})")
 	case hs.BatchSize < 0:
