@@ -4,7 +4,7 @@ BIN     := bin/hhgate
 PKGS    := ./...
 export GOTOOLCHAIN := local
 
-.PHONY: all build deps test lint fuzz bench demo demo-sso xcaddy clean
+.PHONY: all build deps test lint fuzz bench demo demo-sso xcaddy image clean
 
 all: build
 
@@ -53,7 +53,7 @@ demo: deps build
 	$(GO) run ./testenv/cmd/hhgate-demo -hhgate $(BIN)
 
 # The same with single sign-on: an in-process OIDC provider, the stand-in in
-# remote-auth mode and Caddyfile.sso.
+# remote-auth mode and the drop-in Caddyfile with HHGATE_SSO=on.
 demo-sso: deps build
 	$(GO) run ./testenv/cmd/hhgate-demo-sso -hhgate $(BIN)
 
@@ -63,6 +63,21 @@ XCADDY_VERSION ?= v0.4.5
 xcaddy:
 	command -v xcaddy >/dev/null || $(GO) install github.com/caddyserver/xcaddy/cmd/xcaddy@$(XCADDY_VERSION)
 	$(GO) run ./cmd/xcaddy-recipe -recipe xcaddy.json -gomod go.mod -xcaddy "$$(command -v xcaddy || echo $$($(GO) env GOPATH)/bin/xcaddy)"
+
+# The container image (Containerfile): a static binary, the host's CA
+# certificates and the drop-in Caddyfile on an empty base, non-root. podman
+# or docker, whichever is installed. The suite tests the same binary (the
+# image's is this build, CGO off).
+IMAGE     ?= hhgate:latest
+CONTAINER ?= $(shell command -v podman || command -v docker)
+image:
+	@test -n "$(CONTAINER)" || { echo "make image needs podman or docker"; exit 1; }
+	rm -rf bin/image && mkdir -p bin/image/data
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o bin/image/hhgate ./cmd/hhgate
+	cp /etc/ssl/certs/ca-certificates.crt Caddyfile bin/image/
+	echo 'hhgate:x:65532:65532:hhgate:/data:/sbin/nologin' > bin/image/passwd
+	$(CONTAINER) build -f Containerfile -t $(IMAGE) bin/image
+	$(CONTAINER) image ls $(IMAGE)
 
 clean:
 	rm -rf bin

@@ -4,6 +4,7 @@
 package hhgate
 
 import (
+	_ "github.com/hhgate/hhgate/caddymodule/clientheaders"
 	_ "github.com/hhgate/hhgate/caddymodule/guard"
 	_ "github.com/hhgate/hhgate/caddymodule/hedgehogsync"
 	_ "github.com/hhgate/hhgate/caddymodule/oidc"

@@ -11,7 +11,7 @@ import (
 
 // TestBrowserNativeSyncWithThePluginsJavaScript presses the plugin's own
 // "Sync Now" button in Chromium with the gateway's native sync behind it
-// (Caddyfile.sync, page script off so the plugin's unmodified JavaScript
+// (drop-in Caddyfile with HHGATE_SYNC=on, page script off so the plugin's unmodified JavaScript
 // handles every answer): success shows the plugin's success alert and the
 // fabric is synced; an expired session and a user without change
 // permission show the gateway's JSON answers in the plugin's failure alert,

@@ -8,7 +8,7 @@ import (
 	"github.com/hhgate/hhgate/e2e/browser"
 )
 
-// The page script with single sign-on: Caddyfile.sso (netbox_oidc in front
+// The page script with single sign-on: the drop-in Caddyfile with HHGATE_SSO=on (netbox_oidc in front
 // of netbox_guard), the stand-in in remote-auth mode, the zitadel example
 // OP with its HTML login form, and Chromium.
 
@@ -49,7 +49,7 @@ func openFabricPageSSO(t *testing.T, s *ssoStack, b *browser.Browser, name strin
 		`location.origin === %q && location.pathname === %q && document.readyState === 'complete'`, s.gateway.URL, page))
 	tab.WaitFor("the htmx partial", `document.querySelector('#fabric-status .status')`)
 	if !browser.Eval[bool](tab, `typeof window.hhgate === 'object' && !!document.querySelector('head script[src^="/.hhgate/shim.js?v="][defer]')`) {
-		t.Fatal("the page has no shim: Caddyfile.sso does not turn inject_script on")
+		t.Fatal("the page has no shim: the drop-in Caddyfile with SSO does not turn inject_script on")
 	}
 	// A marker in the document: gone after any reload or navigation.
 	browser.Eval[bool](tab, `(window.hhgateTestSamePage = true)`)
@@ -71,13 +71,13 @@ func assertSamePageSSO(t *testing.T, tab *browser.Tab, page string) {
 // ending gets the dialog, whose sign-in at the IdP in the popup completes
 // the interrupted sync.
 // Real parts: zitadel example OP (HTML login form), Django stand-in in
-// remote-auth mode, hhgate binary with Caddyfile.sso (inject_script by its
+// remote-auth mode, hhgate binary with the drop-in Caddyfile, SSO on (inject_script by its
 // default), Chromium.
 func TestBrowserSSOSessionAwarePages(t *testing.T) {
 	if _, err := browser.Chromium(); err != nil {
 		t.Fatal(err)
 	}
-	// Caddyfile.sso's own default is under test, whatever the caller's
+	// The drop-in file's own default is under test, whatever the caller's
 	// environment says (t.Setenv restores it afterwards).
 	t.Setenv("HHGATE_INJECT_SCRIPT", "")
 	if err := os.Unsetenv("HHGATE_INJECT_SCRIPT"); err != nil {

@@ -83,7 +83,7 @@ func TestGuardUpstreamKeepAliveNoBadGateway(t *testing.T) {
 }
 
 // TestDropInCaddyfilesKeepUpstreamIdleBelowGunicorn: every reverse_proxy of
-// the drop-in Caddyfiles closes idle upstream connections sooner than
+// the drop-in Caddyfile (with each optional part) closes idle upstream connections sooner than
 // gunicorn's default --keep-alive (2 s). (The race it prevents — a request
 // written onto a connection gunicorn closes at that very moment — is too
 // narrow to hit on demand, so the setting itself is checked too.)
@@ -97,15 +97,25 @@ func TestDropInCaddyfilesKeepUpstreamIdleBelowGunicorn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"Caddyfile", "Caddyfile.sso", "Caddyfile.sync"} {
+	variants := map[string][]string{
+		"plain": nil,
+		"sync":  {"HHGATE_SYNC=on", "HHGATE_NETBOX_TOKEN=adapt-only"},
+		"sso": {"HHGATE_SSO=on", "HHGATE_OIDC_ISSUER=https://idp.example.com", "HHGATE_OIDC_CLIENT_ID=hhgate",
+			"HHGATE_OIDC_CLIENT_SECRET=adapt-only", "HHGATE_SESSION_KEY=" + strings.Repeat("k", 32)},
+	}
+	for name, env := range variants {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, bin, "adapt", "--config", filepath.Join(root, name))
-			cmd.Env = append(cmd.Environ(), "NETBOX_STATIC_ROOT=off")
+			cmd := exec.CommandContext(ctx, bin, "adapt", "--config", filepath.Join(root, "Caddyfile"))
+			cmd.Env = append(append(testenv.InheritedEnv(), "NETBOX_STATIC_ROOT=off"), env...)
 			out, err := cmd.Output()
 			if err != nil {
-				t.Fatalf("adapt %s: %v", name, err)
+				var stderr []byte
+				if ee, ok := err.(*exec.ExitError); ok {
+					stderr = ee.Stderr
+				}
+				t.Fatalf("adapt with %s: %v\n%s", name, err, stderr)
 			}
 			var config any
 			if err := json.Unmarshal(out, &config); err != nil {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -30,7 +29,7 @@ const (
 var ssoUser = oidcop.DefaultUser // alice, groups netbox-admins and noc
 
 // ssoStack is the in-process OIDC provider, the Django stand-in in
-// remote-auth mode, and the built gateway with Caddyfile.sso between them.
+// remote-auth mode, and the built gateway with the drop-in Caddyfile (HHGATE_SSO=on) between them.
 type ssoStack struct {
 	op       *oidcop.Zitadel
 	netbox   *testenv.NetBox
@@ -40,6 +39,7 @@ type ssoStack struct {
 
 func ssoEnv(issuer string) map[string]string {
 	return map[string]string{
+		"HHGATE_SSO":                  "on",
 		"HHGATE_OIDC_ISSUER":          issuer,
 		"HHGATE_OIDC_CLIENT_ID":       ssoClientID,
 		"HHGATE_OIDC_CLIENT_SECRET":   ssoClientSecret,
@@ -55,7 +55,7 @@ func ssoCaddyfile(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(root, "Caddyfile.sso")
+	return filepath.Join(root, "Caddyfile") // with ssoEnv's HHGATE_SSO=on
 }
 
 func startSSOStack(t *testing.T) *ssoStack {
@@ -140,7 +140,7 @@ func (s *ssoStack) login(t *testing.T, page string) *testenv.Session {
 // re-login rotated NetBox's CSRF token, so the page's next unsafe request
 // gets the guard's 403 csrf_failed JSON, never Django's HTML page.
 // Real parts: zitadel example OP (in-process), Django stand-in in
-// remote-auth mode, hhgate binary with Caddyfile.sso.
+// remote-auth mode, hhgate binary with the drop-in Caddyfile (HHGATE_SSO=on).
 func TestOIDCNetBoxSessionExpiryIsInvisible(t *testing.T) {
 	s := startSSOStack(t)
 	sess := s.login(t, s.fabricPage())
@@ -179,7 +179,7 @@ func TestOIDCNetBoxSessionExpiryIsInvisible(t *testing.T) {
 // whoever the header names, creating a session; the session count proves
 // it did not.
 // Real parts: zitadel example OP, Django stand-in in remote-auth mode,
-// hhgate binary with Caddyfile.sso.
+// hhgate binary with the drop-in Caddyfile (HHGATE_SSO=on).
 func TestOIDCSpoofedIdentityHeadersNeverReachNetBox(t *testing.T) {
 	s := startSSOStack(t)
 	sess := s.login(t, "/")
@@ -240,7 +240,7 @@ func TestOIDCSpoofedIdentityHeadersNeverReachNetBox(t *testing.T) {
 // and sends the browser to the IdP's end_session_endpoint, which returns it
 // to the site, where it must sign in again.
 // Real parts: zitadel example OP, Django stand-in in remote-auth mode,
-// hhgate binary with Caddyfile.sso.
+// hhgate binary with the drop-in Caddyfile (HHGATE_SSO=on).
 func TestOIDCLogoutEndsBothSessions(t *testing.T) {
 	s := startSSOStack(t)
 	sess := s.login(t, "/")
@@ -281,7 +281,7 @@ func TestOIDCLogoutEndsBothSessions(t *testing.T) {
 // TestOIDCStartsWhileTheIdPIsDown: the gateway starts although discovery
 // fails, says so in its log, answers 503 where the IdP is needed, and
 // still serves API clients.
-// Real parts: Django stand-in, hhgate binary with Caddyfile.sso.
+// Real parts: Django stand-in, hhgate binary with the drop-in Caddyfile (HHGATE_SSO=on).
 func TestOIDCStartsWhileTheIdPIsDown(t *testing.T) {
 	nb := testenv.StartNetBox(t, testenv.NetBoxOptions{Env: map[string]string{"REMOTE_AUTH_ENABLED": "1"}})
 	nb.CreateUser(t, testenv.User{Username: apiUser, Superuser: true, Token: apiToken})
@@ -307,8 +307,9 @@ func TestOIDCStartsWhileTheIdPIsDown(t *testing.T) {
 	}
 }
 
-// TestOIDCMissingSettingFailsAtStartup: the binary refuses Caddyfile.sso
-// without an issuer or a session key and names the setting.
+// TestOIDCMissingSettingFailsAtStartup: the binary refuses the drop-in
+// Caddyfile with SSO on but without an issuer or a session key and names
+// the variable.
 // Real parts: hhgate binary.
 func TestOIDCMissingSettingFailsAtStartup(t *testing.T) {
 	bin, err := testenv.GatewayBinary()
@@ -316,12 +317,12 @@ func TestOIDCMissingSettingFailsAtStartup(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, missing := range []string{"HHGATE_OIDC_ISSUER", "HHGATE_SESSION_KEY"} {
-		want := map[string]string{"HHGATE_OIDC_ISSUER": "issuer: required", "HHGATE_SESSION_KEY": "session_key: required"}[missing]
+		want := missing + ": required with HHGATE_SSO=on"
 		t.Run(missing, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, "run", "--config", ssoCaddyfile(t), "--adapter", "caddyfile")
-			cmd.Env = append(os.Environ(), "HHGATE_ADMIN=off", "HHGATE_LISTEN=127.0.0.1:1", "XDG_DATA_HOME="+t.TempDir())
+			cmd.Env = append(testenv.InheritedEnv(), "HHGATE_ADMIN=off", "HHGATE_LISTEN=127.0.0.1:1", "NETBOX_STATIC_ROOT=off", "XDG_DATA_HOME="+t.TempDir())
 			for k, v := range ssoEnv("https://idp.example.com") {
 				if k == missing {
 					v = ""

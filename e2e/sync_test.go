@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +19,7 @@ const serviceToken = "5e7f1c0ffee0ddba11c0ffee0ddba11c0ffee00"
 
 // syncStack is a real kube-apiserver (shared), the Django stand-in with the
 // plugin's models, a service user for the gateway, an operator who may
-// change fabrics, and the gateway with Caddyfile.sync.
+// change fabrics, and the gateway with the drop-in Caddyfile (HHGATE_SYNC=on).
 type syncStack struct {
 	cluster   *kube.Cluster
 	netbox    *testenv.NetBox
@@ -34,14 +33,9 @@ func startSyncStack(t *testing.T, standinEnv map[string]string) *syncStack {
 	nb := testenv.StartNetBox(t, testenv.NetBoxOptions{Env: standinEnv})
 	nb.CreateUser(t, testenv.User{Username: "hhgate-sync", Password: "x-unused-password", Superuser: true, Token: serviceToken})
 	nb.CreateUser(t, testenv.User{Username: user, Password: password, Superuser: true})
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	gw := testenv.StartGateway(t, testenv.GatewayOptions{
-		Caddyfile: filepath.Join(root, "Caddyfile.sync"),
-		Upstream:  nb.Addr,
-		Env:       map[string]string{"HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
+		Upstream: nb.Addr,
+		Env:      map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
 	})
 	ns := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
 	if len(ns) > 50 {

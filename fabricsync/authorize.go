@@ -9,7 +9,34 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/hhgate/hhgate/clientheaders"
 )
+
+// clientIPKey keys the client address in a request's context.
+type clientIPKey struct{}
+
+// WithClientIP returns r carrying the client's address as the server
+// determined it (Caddy's client_ip: the connection's peer, or what a
+// trusted proxy said). The authorization request tells NetBox only this
+// address, never what the client claims in X-Forwarded-For or X-Real-IP.
+func WithClientIP(r *http.Request, ip string) *http.Request {
+	if ip == "" {
+		return r
+	}
+	return r.WithContext(context.WithValue(r.Context(), clientIPKey{}, ip))
+}
+
+// clientIP is the address WithClientIP stored, else the connection's peer.
+func clientIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey{}).(string); ok {
+		return ip
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return ip
+	}
+	return ""
+}
 
 // verdict is NetBox's answer to "may this user change this fabric?".
 type verdict uint8
@@ -88,9 +115,15 @@ func (h *Handler) authorize(ctx context.Context, r *http.Request, fabricID int, 
 // userHeaders are the request's headers as NetBox should see them on the
 // authorization request: the user's cookies, CSRF token, identity headers
 // (already set and sanitised by netbox_oidc when it runs) and API token,
-// Origin and Referer; not the connection's own headers nor the body's.
+// Origin and Referer; not the connection's own headers nor the body's, and
+// for the client's address only what the server determined.
 func userHeaders(r *http.Request) http.Header {
 	h := r.Header.Clone()
+	for k := range h {
+		if clientheaders.IsForwarding(k) {
+			delete(h, k)
+		}
+	}
 	for _, k := range hopByHop {
 		h.Del(k)
 	}
@@ -103,11 +136,9 @@ func userHeaders(r *http.Request) http.Header {
 	}
 	h.Set("X-Forwarded-Proto", proto)
 	h.Set("X-Forwarded-Host", r.Host)
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := h.Get("X-Forwarded-For"); prior != "" {
-			ip = prior + ", " + ip
-		}
+	if ip := clientIP(r); ip != "" {
 		h.Set("X-Forwarded-For", ip)
+		h.Set("X-Real-IP", ip)
 	}
 	return h
 }

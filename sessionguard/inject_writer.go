@@ -12,10 +12,9 @@ import (
 type pageWriterState uint8
 
 const (
-	pageUndecided     pageWriterState = iota // no status yet
-	pagePassing                              // not injected: bytes go straight through
-	pageInjecting                            // identity HTML: through headInjector
-	pageInjectingGzip                        // gzip HTML: gunzip → headInjector → gzip
+	pageUndecided pageWriterState = iota // no status yet
+	pagePassing                          // not injected: bytes go straight through
+	pageInjecting                        // identity HTML: through headInjector
 )
 
 // pageWriter is the ResponseWriter every request gets while session-aware
@@ -32,7 +31,6 @@ type pageWriter struct {
 	inject bool // a navigation whose 200 HTML answer gets the script
 	state  pageWriterState
 	head   headInjector
-	gz     *gzipInjector
 }
 
 var pageWriterPool = sync.Pool{New: func() any { return new(pageWriter) }}
@@ -71,22 +69,17 @@ func (pw *pageWriter) WriteHeader(status int) {
 	pw.w.WriteHeader(status)
 }
 
-// startInjecting picks the way to inject by the answer's content coding.
-// The guard asked NetBox for an uncompressed answer, so gzip only comes
-// from something in between that compresses regardless; other codings are
-// left alone.
+// startInjecting injects into uncompressed answers only. The guard asked
+// NetBox for one (reverse_proxy's transport decodes what it compresses on
+// the hop), and compression toward the browser is Caddy's encode handler's
+// job, in front of the guard; a coded answer is something in between that
+// compresses regardless, and is left alone.
 func (pw *pageWriter) startInjecting(h http.Header) {
-	tag := pw.p.scriptTag(scriptNonce(h))
-	switch enc := first(h, hdrContentEnc); {
-	case enc == "" || strings.EqualFold(enc, "identity"):
-		pw.state = pageInjecting
-		pw.head.reset(pw.w, tag)
-	case strings.EqualFold(enc, "gzip"):
-		pw.state = pageInjectingGzip
-		pw.gz = newGzipInjector(pw.w, tag)
-	default:
+	if enc := first(h, hdrContentEnc); enc != "" && !strings.EqualFold(enc, "identity") {
 		return
 	}
+	pw.state = pageInjecting
+	pw.head.reset(pw.w, pw.p.scriptTag(scriptNonce(h)))
 	// The body grows; an ETag still names it (the same page always gets the
 	// same tag), but its length is no longer NetBox's.
 	delete(h, "Content-Length")
@@ -99,8 +92,6 @@ func (pw *pageWriter) Write(b []byte) (int, error) {
 	switch pw.state {
 	case pageInjecting:
 		return pw.head.Write(b)
-	case pageInjectingGzip:
-		return pw.gz.Write(b)
 	}
 	return pw.w.Write(b)
 }
@@ -111,9 +102,6 @@ func (pw *pageWriter) Write(b []byte) (int, error) {
 func (pw *pageWriter) FlushError() error {
 	if pw.state == pageUndecided {
 		pw.WriteHeader(http.StatusOK)
-	}
-	if pw.state == pageInjectingGzip {
-		return pw.gz.Flush() // under the lock the decoder writes with
 	}
 	return http.NewResponseController(pw.w).Flush()
 }
@@ -133,8 +121,6 @@ func (pw *pageWriter) finish() error {
 	switch pw.state {
 	case pageInjecting:
 		return pw.head.Close()
-	case pageInjectingGzip:
-		return pw.gz.Close()
 	}
 	return nil
 }

@@ -71,8 +71,8 @@ func StartGateway(t testing.TB, opts GatewayOptions) *Gateway {
 	env := []string{
 		fmt.Sprintf("HHGATE_LISTEN=:%d", port), "HHGATE_BIND=127.0.0.1", "HHGATE_ADMIN=off",
 		"NETBOX_UPSTREAM=" + opts.Upstream,
-		// The stand-in serves its own static files unless a test asks for a
-		// static root (GatewayOptions.Env NETBOX_STATIC_ROOT).
+		// The stand-in serves its own static files; a test that wants the
+		// gateway to serve them sets a directory.
 		"NETBOX_STATIC_ROOT=off",
 	}
 	for k, v := range opts.Env { // later entries win

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -21,10 +22,12 @@ type GatewayProcess struct {
 }
 
 // StartGatewayProcess runs `bin run --config caddyfile` with the current
-// environment plus env ("KEY=value"), its output to out.
+// environment plus env ("KEY=value"), its output to out. The caller's own
+// HHGATE_* and NETBOX_* variables (the test harness's HHGATE_BIN …) are
+// not passed on: the gateway sees exactly the settings in env.
 func StartGatewayProcess(bin, caddyfile string, env []string, out io.Writer) (*GatewayProcess, error) {
 	cmd := exec.Command(bin, "run", "--config", caddyfile, "--adapter", "caddyfile")
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(InheritedEnv(), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
@@ -35,6 +38,18 @@ func StartGatewayProcess(bin, caddyfile string, env []string, out io.Writer) (*G
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// InheritedEnv is the current environment without HHGATE_* and NETBOX_*,
+// the base of a gateway process's environment.
+func InheritedEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HHGATE_") && !strings.HasPrefix(kv, "NETBOX_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // PID is the process id.

@@ -26,7 +26,9 @@ const caddyStopDeadline = 5 * time.Second
 // inject_script to the guard, for the cost of session-aware pages, and a
 // fourth with netbox_oidc in front of the guard, for the cost of an
 // authenticated SSO request (its IdP is a closed port: the seeded session
-// is served from the storage without one).
+// is served from the storage without one), and two with the drop-in file's
+// encode: the guard with inject_script against plain reverse_proxy, both
+// compressing.
 // default_bind keeps them on loopback (a bare ":port" site would listen on
 // all interfaces); admin off and auto_https off keep Caddy from opening
 // other listeners; ERROR logging keeps access and info logs out of the
@@ -64,6 +66,27 @@ http://:%[4]d {
 	}
 }
 
+http://:%[9]d {
+	route {
+		encode zstd gzip {
+			minimum_length 1
+		}
+		netbox_guard {
+			inject_script
+		}
+		reverse_proxy %[3]s
+	}
+}
+
+http://:%[10]d {
+	route {
+		encode zstd gzip {
+			minimum_length 1
+		}
+		reverse_proxy %[3]s
+	}
+}
+
 http://:%[6]d {
 	route {
 		netbox_oidc {
@@ -85,18 +108,21 @@ type caddy struct {
 	plainPort  int
 	injectPort int // the guard with inject_script
 	ssoPort    int // netbox_oidc in front of the guard
-	ssoCookie  string
-	output     *tailBuffer
-	exited     chan struct{} // closed once cmd.Wait returned
-	waitErr    error
-	dir        string // temp dir holding the Caddyfile
-	stopCancel context.CancelFunc
+	// encodeInjectPort and encodePlainPort compress (encode zstd gzip):
+	// the guard with inject_script, and plain reverse_proxy.
+	encodeInjectPort, encodePlainPort int
+	ssoCookie                         string
+	output                            *tailBuffer
+	exited                            chan struct{} // closed once cmd.Wait returned
+	waitErr                           error
+	dir                               string // temp dir holding the Caddyfile
+	stopCancel                        context.CancelFunc
 }
 
 // startCaddy writes the Caddyfile, starts hhgate and waits until both sites
 // answer. On error nothing is left running.
 func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error) {
-	ports, err := freePorts(5) // four sites and the closed IdP port
+	ports, err := freePorts(7) // six sites and the closed IdP port
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +137,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 		return nil, fmt.Errorf("seeding the SSO session: %w", err)
 	}
 	config := filepath.Join(dir, "Caddyfile")
-	content := fmt.Sprintf(caddyfileTemplate, ports[0], ports[1], upstreamAddr, ports[2], storage, ports[3], ports[4], session.Key)
+	content := fmt.Sprintf(caddyfileTemplate, ports[0], ports[1], upstreamAddr, ports[2], storage, ports[3], ports[4], session.Key, ports[5], ports[6])
 	if err := os.WriteFile(config, []byte(content), 0o600); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -134,6 +160,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 	}
 	c := &caddy{
 		cmd: cmd, guardPort: ports[0], plainPort: ports[1], injectPort: ports[2], ssoPort: ports[3], ssoCookie: session.Cookie,
+		encodeInjectPort: ports[5], encodePlainPort: ports[6],
 		output: out, exited: make(chan struct{}), dir: dir, stopCancel: procCancel,
 	}
 	go func() {
@@ -152,7 +179,7 @@ func startCaddy(ctx context.Context, hhgate, upstreamAddr string) (*caddy, error
 func (c *caddy) waitReady(ctx context.Context) error {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(caddyStartDeadline)
-	for _, port := range []int{c.guardPort, c.plainPort, c.injectPort, c.ssoPort} {
+	for _, port := range []int{c.guardPort, c.plainPort, c.injectPort, c.ssoPort, c.encodeInjectPort, c.encodePlainPort} {
 		url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 		for {
 			if answers(ctx, client, url) {

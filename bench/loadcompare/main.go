@@ -120,8 +120,8 @@ func run(ctx context.Context, opt options) error {
 		Connections: opt.connections, Threads: opt.threads,
 		Started: time.Now().UTC().Format(time.RFC3339),
 	}
-	fmt.Printf("upstream %s; hhgate guard site :%d, plain site :%d, guard+inject_script site :%d, oidc+guard site :%d\n",
-		up.addr, c.guardPort, c.plainPort, c.injectPort, c.ssoPort)
+	fmt.Printf("upstream %s; hhgate guard site :%d, plain site :%d, guard+inject_script site :%d, oidc+guard site :%d, encode+guard+inject site :%d, encode site :%d\n",
+		up.addr, c.guardPort, c.plainPort, c.injectPort, c.ssoPort, c.encodeInjectPort, c.encodePlainPort)
 	fmt.Printf("%s; %d rounds x %s per site (+%s warm-up), -c%d -t%d\n",
 		cfg.WrkVersion, opt.rounds, opt.duration, opt.warmup, opt.connections, opt.threads)
 	if load := loadAverage(); load != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -23,6 +24,11 @@ type scenario struct {
 	// to plain reverse_proxy: the cost of session-aware pages on top of the
 	// guard. The measured site then answers Body with the script added.
 	Inject bool
+	// Encode compares, both compressing with encode zstd gzip as the
+	// drop-in file does, the guard with inject_script (the "guard"
+	// columns) to plain reverse_proxy (the "plain" columns); the request
+	// accepts gzip.
+	Encode bool
 	// SSO compares netbox_oidc + guard with an authenticated session (in the
 	// "guard" columns) to the guard alone (in the "plain" columns).
 	SSO bool
@@ -30,6 +36,9 @@ type scenario struct {
 
 // sites returns the ports of the measured site and of its baseline.
 func (sc scenario) sites(c *caddy) (measured, baseline int) {
+	if sc.Encode {
+		return c.encodeInjectPort, c.encodePlainPort
+	}
 	if sc.Inject {
 		return c.injectPort, c.guardPort
 	}
@@ -47,6 +56,7 @@ var scenarios = []scenario{
 	{Name: "navigation", Path: "/dcim/devices/", Header: "Sec-Fetch-Mode: navigate", Body: apiBody},
 	{Name: "programmatic HTML (peeked)", Path: pathPage, Header: "HX-Request: true", Body: pageBody},
 	{Name: "HTML navigation, inject_script on/off", Path: pathPage, Header: "Sec-Fetch-Mode: navigate", Body: pageBody, Inject: true},
+	{Name: "HTML navigation with encode, guard+inject vs reverse_proxy", Path: pathPage, Header: "Sec-Fetch-Mode: navigate", Body: pageBody, Inject: true, Encode: true},
 	{Name: "authenticated SSO API fetch, oidc+guard vs guard", Path: "/api/dcim/devices/", Header: "Sec-Fetch-Mode: cors", Body: apiBody, SSO: true},
 }
 
@@ -55,6 +65,9 @@ var scenarios = []scenario{
 func (sc scenario) headers(c *caddy) []string {
 	if sc.SSO {
 		return []string{sc.Header, c.ssoCookie}
+	}
+	if sc.Encode {
+		return []string{sc.Header, "Accept-Encoding: gzip"}
 	}
 	return []string{sc.Header}
 }
@@ -117,7 +130,17 @@ func get(ctx context.Context, client *http.Client, port int, path string, header
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var r io.Reader = resp.Body
+	if resp.Header.Get("Content-Encoding") == "gzip" { // asked for: check what the browser would see
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return 0, nil, err
+		}
+		r = zr
+	} else if req.Header.Get("Accept-Encoding") != "" {
+		return 0, nil, fmt.Errorf("port %d: %s not compressed", port, path)
+	}
+	body, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	return resp.StatusCode, body, err
 }
 

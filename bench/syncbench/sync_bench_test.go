@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -35,14 +34,9 @@ func BenchmarkFabricSync2000(b *testing.B) {
 	nb := testenv.StartNetBox(b, testenv.NetBoxOptions{Env: map[string]string{"STANDIN_SPEC_BLANK_OK": "1"}})
 	nb.CreateUser(b, testenv.User{Username: "hhgate-sync", Password: "unused-password-1", Superuser: true, Token: serviceToken})
 	nb.CreateUser(b, testenv.User{Username: "operator", Password: "operator-pw", Superuser: true})
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		b.Fatal(err)
-	}
 	gw := testenv.StartGateway(b, testenv.GatewayOptions{
-		Caddyfile: filepath.Join(root, "Caddyfile.sync"),
-		Upstream:  nb.Addr,
-		Env:       map[string]string{"HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
+		Upstream: nb.Addr,
+		Env:      map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
 	})
 	cluster.GenerateFabric(b, namespace, objects)
 	token := cluster.Token(b, namespace, kube.AllResources())

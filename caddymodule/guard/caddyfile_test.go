@@ -1,16 +1,12 @@
 package guard
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 )
@@ -103,69 +99,5 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 		if err == nil || !strings.HasPrefix(err.Error(), field+":") {
 			t.Errorf("Provision(%+v) = %v, want an error naming %s", ng, err, field)
 		}
-	}
-}
-
-// TestDropInCaddyfileOrder adapts the repository's Caddyfile and checks the
-// guard runs inside an explicit route, before reverse_proxy.
-func TestDropInCaddyfileOrder(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "Caddyfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("NETBOX_UPSTREAM", "127.0.0.1:8000")
-	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Apps struct {
-			HTTP struct {
-				Servers map[string]struct {
-					Listen []string          `json:"listen"`
-					Routes []json.RawMessage `json:"routes"`
-				} `json:"servers"`
-			} `json:"http"`
-		} `json:"apps"`
-	}
-	if err := json.Unmarshal(out, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	flat := string(out)
-	guard, proxy := strings.Index(flat, `"handler":"netbox_guard"`), strings.Index(flat, `"handler":"reverse_proxy"`)
-	if guard < 0 || proxy < 0 || guard > proxy {
-		t.Fatalf("want netbox_guard before reverse_proxy in %s", flat)
-	}
-	if !strings.Contains(flat, `"handler":"subroute"`) {
-		t.Errorf("handlers are not in an explicit route: %s", flat)
-	}
-	for _, srv := range cfg.Apps.HTTP.Servers {
-		if !slices.Equal(srv.Listen, []string{":8080"}) {
-			t.Errorf("listen %v, want the default :8080", srv.Listen)
-		}
-	}
-}
-
-// TestDropInCaddyfileInjectScript: the drop-in turns session-aware pages on
-// unless HHGATE_INJECT_SCRIPT says off.
-func TestDropInCaddyfileInjectScript(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "Caddyfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct {
-		env  string
-		want bool
-	}{{"", true}, {"off", false}, {"on", true}} {
-		t.Run("HHGATE_INJECT_SCRIPT="+tt.env, func(t *testing.T) {
-			t.Setenv("HHGATE_INJECT_SCRIPT", tt.env)
-			out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Contains(string(out), `"inject_script":true`); got != tt.want {
-				t.Errorf("inject_script on = %v, want %v: %s", got, tt.want, out)
-			}
-		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -28,7 +29,8 @@ func init() {
 // Place it after netbox_guard and before reverse_proxy.
 type HedgehogSync struct {
 	// NetBox's address for the gateway's own API requests, e.g.
-	// http://127.0.0.1:8000 (required; no path: set base_path).
+	// http://127.0.0.1:8001 or 127.0.0.1:8001 as for reverse_proxy
+	// (required; no path: set base_path).
 	NetBoxURL string `json:"netbox_url,omitempty"`
 
 	// The NetBox API token the sync reads and writes with (required). It
@@ -75,10 +77,10 @@ func (HedgehogSync) CaddyModule() caddy.ModuleInfo {
 func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	repl := caddy.NewReplacer()
 	token := repl.ReplaceKnown(hs.NetBoxToken, "")
-	netboxURL := repl.ReplaceKnown(hs.NetBoxURL, "")
+	netboxURL := withScheme(repl.ReplaceKnown(hs.NetBoxURL, ""))
 	switch {
 	case netboxURL == "":
-		return errors.New("netbox_url: required (NetBox's address, e.g. http://127.0.0.1:8000)")
+		return errors.New("netbox_url: required (NetBox's address, e.g. 127.0.0.1:8001 or http://127.0.0.1:8001)")
 	case token == "":
 		return errors.New("netbox_token: required (a NetBox API token; use {env.HHGATE_NETBOX_TOKEN})")
 	case hs.BatchSize < 0:
@@ -124,9 +126,20 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	return nil
 }
 
-// ServeHTTP implements caddyhttp.MiddlewareHandler.
+// withScheme accepts NetBox's address as reverse_proxy does: host:port
+// means http://host:port.
+func withScheme(addr string) string {
+	if addr == "" || strings.Contains(addr, "://") {
+		return addr
+	}
+	return "http://" + addr
+}
+
+// ServeHTTP implements caddyhttp.MiddlewareHandler. The authorization
+// request gets the client address Caddy determined (trusted_proxies).
 func (hs *HedgehogSync) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	return hs.handler.Serve(w, r, next.ServeHTTP)
+	ip, _ := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string)
+	return hs.handler.Serve(w, fabricsync.WithClientIP(r, ip), next.ServeHTTP)
 }
 
 // Interface guards

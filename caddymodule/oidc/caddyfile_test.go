@@ -1,17 +1,12 @@
 package oidc
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
-	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
@@ -95,45 +90,5 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				t.Fatalf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestSSOCaddyfile adapts the repository's Caddyfile.sso and checks that
-// netbox_oidc runs first in the route, before netbox_guard and
-// reverse_proxy, with the environment's values.
-func TestSSOCaddyfile(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "..", "Caddyfile.sso"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{
-		"NETBOX_UPSTREAM": "127.0.0.1:8000", "HHGATE_OIDC_ISSUER": "https://idp.example.com",
-		"HHGATE_OIDC_CLIENT_ID": "netbox", "HHGATE_OIDC_CLIENT_SECRET": "s3cret", "HHGATE_SESSION_KEY": "k1",
-		"HHGATE_SESSION_KEY_PREVIOUS": "", "HHGATE_OIDC_POST_LOGOUT_URL": "",
-	} {
-		t.Setenv(k, v)
-	}
-	out, warnings, err := caddyconfig.GetAdapter("caddyfile").Adapt(src, map[string]any{"filename": "Caddyfile.sso"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range warnings {
-		t.Errorf("adapter warning: %s", w.Message)
-	}
-	flat := string(out)
-	oidc := strings.Index(flat, `"handler":"netbox_oidc"`)
-	guard := strings.Index(flat, `"handler":"netbox_guard"`)
-	proxy := strings.Index(flat, `"handler":"reverse_proxy"`)
-	if oidc < 0 || guard < 0 || proxy < 0 || !(oidc < guard && guard < proxy) {
-		t.Fatalf("want netbox_oidc, netbox_guard, reverse_proxy in that order: %s", flat)
-	}
-	m := regexp.MustCompile(`\{"client_id".*?"handler":"netbox_oidc".*?\}`).FindString(flat)
-	var got NetBoxOIDC
-	if err := json.Unmarshal([]byte(m), &got); err != nil {
-		t.Fatalf("%v: %s", err, m)
-	}
-	if got.Issuer != "https://idp.example.com" || got.ClientSecret != "s3cret" || !reflect.DeepEqual(got.SessionKeys, []string{"k1"}) ||
-		time.Duration(got.SessionTTL) != 12*time.Hour || got.LoginPath != "/login/" || got.PostLogoutRedirectURL != "" {
-		t.Fatalf("netbox_oidc config %+v", got)
 	}
 }

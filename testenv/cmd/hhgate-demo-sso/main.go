@@ -7,7 +7,7 @@
 // It starts the zitadel example OP (user alice) on -idp, the stand-in in
 // remote-auth mode (REMOTE_AUTH_ENABLED, users and groups created from the
 // gateway's headers, group netbox-admins made superuser) on -netbox, and
-// the gateway with Caddyfile.sso on -listen; it prints where to go and
+// the gateway with the drop-in Caddyfile and HHGATE_SSO=on on -listen; it prints where to go and
 // stops everything on Ctrl-C. NetBox's sessions last -login-timeout and
 // the IdP's access tokens -access-ttl, so the silent NetBox re-login and
 // the silent token refresh can both be watched.
@@ -39,7 +39,7 @@ func main() {
 	netboxAddr := flag.String("netbox", "127.0.0.1:8001", "where the NetBox stand-in listens")
 	idpAddr := flag.String("idp", "127.0.0.1:9998", "where the OpenID provider listens")
 	hhgate := flag.String("hhgate", "bin/hhgate", "the hhgate binary")
-	caddyfile := flag.String("caddyfile", "Caddyfile.sso", "the gateway configuration")
+	caddyfile := flag.String("caddyfile", "Caddyfile", "the gateway configuration")
 	loginTimeout := flag.Duration("login-timeout", 2*time.Minute, "NetBox's session lifetime (LOGIN_TIMEOUT)")
 	accessTTL := flag.Duration("access-ttl", 3*time.Minute, "the IdP's access token lifetime")
 	verbose := flag.Bool("v", false, "show the stand-in's request log")
@@ -101,9 +101,10 @@ func run(listen, netboxAddr, idpAddr, hhgate, caddyfile string, loginTimeout, ac
 		return err
 	}
 	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
-		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr, "NETBOX_STATIC_ROOT=off",
+		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr,
+		"HHGATE_SSO=on", "NETBOX_STATIC_ROOT=off",
 		"HHGATE_OIDC_ISSUER=" + op.Issuer, "HHGATE_OIDC_CLIENT_ID=" + clientID, "HHGATE_OIDC_CLIENT_SECRET=" + clientSecret,
-		"HHGATE_SESSION_KEY=" + base64.StdEncoding.EncodeToString(key), "HHGATE_SESSION_KEY_PREVIOUS=",
+		"HHGATE_SESSION_KEY=" + base64.StdEncoding.EncodeToString(key),
 		"HHGATE_OIDC_POST_LOGOUT_URL=/",
 		"XDG_DATA_HOME=" + data, // the gateway's session storage, removed on exit
 	}, os.Stderr)

@@ -58,7 +58,8 @@ func run(listen, netboxAddr, hhgate, caddyfile string, loginTimeout time.Duratio
 	defer func() { _ = stopNetBox() }()
 
 	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
-		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr, "NETBOX_STATIC_ROOT=off"}, os.Stderr)
+		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr,
+		"NETBOX_STATIC_ROOT=off"}, os.Stderr)
 	if err != nil {
 		return err
 	}
