@@ -77,7 +77,7 @@ func TestConfigDefaults(t *testing.T) {
 	c := h.cfg
 	if c.SessionTTL != DefaultSessionTTL || c.RefreshMargin != DefaultRefreshMargin || c.CookieName != DefaultCookieName ||
 		c.GroupSeparator != "|" || c.LoginPath != "/login/" || c.LogoutPath != "/logout/" || c.Claims != DefaultClaims ||
-		c.Headers != DefaultHeaders || strings.Join(c.Scopes, " ") != "openid profile email offline_access" {
+		c.Headers != DefaultHeaders || len(c.Scopes) != 0 || c.SessionCacheTTL != 3*time.Second {
 		t.Fatalf("defaults: %+v", c.Config)
 	}
 	for _, p := range []string{"/static/netbox.css", "/favicon.ico"} {

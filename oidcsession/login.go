@@ -47,8 +47,8 @@ func (h *Handler) returnPath(raw string, r *http.Request) string {
 // endpoint, which sees the pending-login cookies and so can bound them.
 // NetBox's own login page is taken over the same way.
 func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
-	if h.provider.Load() == nil {
-		h.answerUnavailable(w, r, msgIdPUnavailable)
+	if _, err := h.idp.Get(r.Context()); err != nil {
+		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
 	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
@@ -82,8 +82,7 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	id, hadCookie := cookieValue(r, h.cfg.CookieName)
 	rec, err := h.liveSession(r.Context(), id)
 	if err != nil {
-		h.log.Error("reading the session store", zap.Error(err))
-		h.answerUnavailable(w, r, msgStoreUnavailable)
+		h.answerSessionError(w, r, err)
 		return
 	}
 	if rec != nil {
@@ -96,9 +95,9 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 // startLogin sends the browser to the IdP's authorization endpoint.
 // consumed names a pending-login cookie this response already deletes.
 func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request, back string, promptNone bool, consumed string) {
-	p := h.provider.Load()
-	if p == nil {
-		h.answerUnavailable(w, r, msgIdPUnavailable)
+	p, err := h.idp.Get(r.Context())
+	if err != nil {
+		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
 	pl := pendingLogin{
@@ -168,13 +167,13 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusBadRequest, "This sign-in link is not valid", "It carries no authorization code.", retry)
 		return
 	}
-	p := h.provider.Load()
-	if p == nil {
-		h.answerUnavailable(w, r, msgIdPUnavailable)
+	p, err := h.idp.Get(r.Context())
+	if err != nil {
+		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
 	ctx := r.Context()
-	tok, err := p.exchange(ctx, code, pl)
+	tok, method, err := p.exchange(ctx, code, pl)
 	if err != nil {
 		h.event(EventLogin, "failed")
 		h.log.Warn("sign-in: the identity provider did not accept the authorization code", errorCode(err))
@@ -210,13 +209,14 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 
 	now := h.cfg.Now()
 	rec := &oidcstore.Record{
-		Version:      1,
-		Subject:      idTok.Subject,
-		Identity:     identity,
-		AccessToken:  tok.AccessToken,
-		RefreshToken: tok.RefreshToken,
-		CreatedAt:    now,
-		ExpiresAt:    now.Add(h.cfg.SessionTTL),
+		Version:         1,
+		Subject:         idTok.Subject,
+		Identity:        identity,
+		AccessToken:     tok.AccessToken,
+		RefreshToken:    tok.RefreshToken,
+		TokenAuthMethod: method,
+		CreatedAt:       now,
+		ExpiresAt:       now.Add(h.cfg.SessionTTL),
 	}
 	rec.IDToken, _ = tok.Extra("id_token").(string)
 	rec.TokenExpiry = tokenExpiry(tok, idTok, rec.ExpiresAt)

@@ -75,7 +75,7 @@ func (h *Handler) endSessionURL(r *http.Request, idTokenHint string) string {
 	if strings.HasPrefix(postLogout, "/") {
 		postLogout = h.origin(r) + postLogout
 	}
-	p := h.provider.Load()
+	p := h.idp.Provider() // a logout does not wait for discovery
 	if p == nil || p.endSession == "" {
 		return postLogout
 	}
