@@ -108,9 +108,9 @@ func TestSSOProviderWithoutOfflineAccessAndPostOnly(t *testing.T) {
 }
 
 // runValidate runs `hhgate validate --config Caddyfile.sso` with the SSO
-// environment and issuer, and returns its output, its error and how long
-// it took.
-func runValidate(t *testing.T, issuer string) ([]byte, error, time.Duration) {
+// environment and issuer, and returns its output, how long it took and
+// its error.
+func runValidate(t *testing.T, issuer string) ([]byte, time.Duration, error) {
 	t.Helper()
 	bin, err := testenv.GatewayBinary()
 	if err != nil {
@@ -125,7 +125,7 @@ func runValidate(t *testing.T, issuer string) ([]byte, error, time.Duration) {
 	}
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	return out, err, time.Since(start)
+	return out, time.Since(start), err
 }
 
 // TestSSOValidateWithTheIdPDown: `hhgate validate --config Caddyfile.sso`
@@ -144,7 +144,7 @@ func TestSSOValidateWithTheIdPDown(t *testing.T) {
 		{"never answers", "http://" + silent.Addr().String()},
 	} {
 		t.Run(idp.name, func(t *testing.T) {
-			out, err, took := runValidate(t, idp.issuer)
+			out, took, err := runValidate(t, idp.issuer)
 			t.Logf("hhgate validate took %s", took)
 			if err != nil || !strings.Contains(string(out), "Valid configuration") {
 				t.Fatalf("validate: %v\n%s", err, out)

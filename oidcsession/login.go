@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
@@ -136,9 +137,8 @@ var interactionRequired = map[string]bool{
 	"login_required": true, "interaction_required": true, "consent_required": true, "account_selection_required": true,
 }
 
-// serveCallback is where the IdP sends the browser back: check state, trade
-// the code (with the PKCE verifier) for tokens, check the ID token and its
-// nonce, read the identity, and start the session.
+// serveCallback is where the IdP sends the browser back: it checks the
+// state and the IdP's answer, then completeLogin redeems the code.
 func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pl, ok := h.takePending(w, r, q.Get("state"))
@@ -167,6 +167,13 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusBadRequest, "This sign-in link is not valid", "It carries no authorization code.", retry)
 		return
 	}
+	h.completeLogin(w, r, pl, code, retry)
+}
+
+// completeLogin trades the code (with the PKCE verifier) for tokens,
+// checks the ID token and its nonce, reads the identity and starts the
+// session.
+func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, pl pendingLogin, code, retry string) {
 	p, err := h.idp.Get(r.Context())
 	if err != nil {
 		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
@@ -206,7 +213,11 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusForbidden, "The sign-in could not be completed", err.Error()+".", retry)
 		return
 	}
+	h.startSession(w, r, h.newRecord(tok, idTok, identity, method), pl.Return)
+}
 
+// newRecord is a fresh session for the login's tokens.
+func (h *Handler) newRecord(tok *oauth2.Token, idTok *oidc.IDToken, identity oidcstore.Identity, method string) *oidcstore.Record {
 	now := h.cfg.Now()
 	rec := &oidcstore.Record{
 		Version:         1,
@@ -224,7 +235,13 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if tok.RefreshToken == "" {
 		h.log.Warn("the identity provider issued no refresh token: sessions end when the tokens expire (request the offline_access scope?)")
 	}
+	return rec
+}
 
+// startSession stores rec under a new id, replaces the session the browser
+// held, sets the cookie and returns to back.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, rec *oidcstore.Record, back string) {
+	ctx := r.Context()
 	id := oidcstore.NewID()
 	if err := h.store.Save(ctx, id, rec); err != nil {
 		_ = h.store.Delete(ctx, id) // drop what the cache holds; the storage has nothing
@@ -241,8 +258,8 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, r, h.cfg.CookieName, id, "/", h.cfg.SessionTTL)
 	h.event(EventLogin, "success")
-	h.log.Info("signed in", zap.String("user", identity.User), zap.String("session", oidcstore.Handle(id)))
-	redirect(w, r, pl.Return)
+	h.log.Info("signed in", zap.String("user", rec.Identity.User), zap.String("session", oidcstore.Handle(id)))
+	redirect(w, r, back)
 }
 
 // redirect answers 302 for GET/HEAD and 303 otherwise (a form post must
