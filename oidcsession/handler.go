@@ -41,12 +41,13 @@ type Handler struct {
 	// refreshes runs one renewal per session at a time in this process; the
 	// storage lock does the same across processes.
 	refreshes singleflight.Group
-	// retryAfter holds, per session id, when a renewal that failed for a
-	// passing reason may be tried again.
-	retryAfter sync.Map
+	// failedRenewal holds, per session id, when a renewal last failed for a
+	// passing reason (the IdP unreachable), to space the next attempts.
+	failedRenewal sync.Map
 }
 
-// New checks cfg and builds a Handler. Call Start before serving.
+// New checks cfg and builds a Handler; it does no I/O. Call Start to
+// discover the IdP in the background before the first request needs it.
 func New(cfg Config) (*Handler, error) {
 	s, err := cfg.check()
 	if err != nil {

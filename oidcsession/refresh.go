@@ -69,7 +69,7 @@ func (h *Handler) renew(ctx context.Context, id string, rec *oidcstore.Record, n
 		h.endSession(ctx, id)
 		return nil, nil
 	}
-	if failed, ok := h.retryAfter.Load(id); ok {
+	if failed, ok := h.failedRenewal.Load(id); ok {
 		wait := refreshRetryDelay
 		if !stillValid {
 			wait = expiredRetryDelay
@@ -83,13 +83,13 @@ func (h *Handler) renew(ctx context.Context, id string, rec *oidcstore.Record, n
 	})
 	switch {
 	case err == nil:
-		h.retryAfter.Delete(id)
+		h.failedRenewal.Delete(id)
 		return v.(*oidcstore.Record), nil
 	case errors.Is(err, errSessionEnded):
-		h.retryAfter.Delete(id)
+		h.failedRenewal.Delete(id)
 		return nil, nil
 	}
-	h.retryAfter.Store(id, now) // the record stays: a later request may renew it
+	h.failedRenewal.Store(id, now) // the record stays: a later request may renew it
 	return keptSession(rec, stillValid, err)
 }
 
@@ -238,7 +238,7 @@ func refreshAt(now, expiry time.Time, margin time.Duration) time.Time {
 }
 
 func (h *Handler) endSession(ctx context.Context, id string) {
-	h.retryAfter.Delete(id)
+	h.failedRenewal.Delete(id)
 	if err := h.store.Delete(context.WithoutCancel(ctx), id); err != nil {
 		h.log.Warn("deleting an ended session", zap.String("session", oidcstore.Handle(id)), zap.Error(err))
 	}
