@@ -72,7 +72,7 @@ func (p *provider) authCodeURL(pl pendingLogin) string {
 // authentication method that worked (see tokenAuth).
 func (p *provider) exchange(ctx context.Context, code string, pl pendingLogin) (*oauth2.Token, string, error) {
 	ctx = p.withClient(ctx)
-	return p.auth.do("", func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+	return p.auth.do(true, "", func(style oauth2.AuthStyle) (*oauth2.Token, error) {
 		cfg := p.oauth
 		cfg.RedirectURL = pl.RedirectURI
 		cfg.Endpoint.AuthStyle = style
@@ -86,7 +86,7 @@ func (p *provider) exchange(ctx context.Context, code string, pl pendingLogin) (
 // it.
 func (p *provider) refresh(ctx context.Context, refreshToken, method string) (*oauth2.Token, string, error) {
 	ctx = p.withClient(ctx)
-	return p.auth.do(method, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+	return p.auth.do(false, method, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
 		cfg := p.oauth
 		cfg.Endpoint.AuthStyle = style
 		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()

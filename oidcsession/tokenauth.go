@@ -1,6 +1,7 @@
 package oidcsession
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"sync/atomic"
@@ -15,9 +16,9 @@ import (
 // Configured, only that style is used. Otherwise the first call tries the
 // style discovery suggests and, if the IdP refuses the client
 // (clientAuthRefused), the other one; the style that worked is kept for
-// every later call of this gateway, and each session record carries the
+// the later calls of this gateway, and each session record carries the
 // style its tokens were issued with, so another gateway refreshes it the
-// same way at once.
+// same way at once (see styles).
 //
 // This is not x/oauth2's AuthStyleAutoDetect, which repeats a call in the
 // other style after any error, invalid_grant and timeouts included: with
@@ -48,25 +49,32 @@ func preferredStyle(announced []string) oauth2.AuthStyle {
 	return oauth2.AuthStyleInHeader
 }
 
-// styles is the order to try for a call. hint is the style a session's
-// tokens were issued with ("" for a login).
-func (a *tokenAuth) styles(hint string) []oauth2.AuthStyle {
+// styles is the order to try for a call. A code exchange starts with the
+// style that worked last (else discovery's) and may fall back to the other
+// one — a refused code is not spent — so a change at the IdP is followed.
+// A refresh uses the style known to work: the learned one, else hint, the
+// style the session's tokens were issued with; only with neither may it
+// fall back.
+func (a *tokenAuth) styles(login bool, hint string) []oauth2.AuthStyle {
 	if a.configured != oauth2.AuthStyleAutoDetect {
 		return []oauth2.AuthStyle{a.configured}
 	}
-	if learned := oauth2.AuthStyle(a.learned.Load()); learned != oauth2.AuthStyleAutoDetect {
-		return []oauth2.AuthStyle{learned}
+	learned := oauth2.AuthStyle(a.learned.Load())
+	if login {
+		first := cmp.Or(learned, a.preferred)
+		return []oauth2.AuthStyle{first, otherStyle(first)}
 	}
-	if s := styleOf(hint); s != oauth2.AuthStyleAutoDetect {
-		return []oauth2.AuthStyle{s}
+	if known := cmp.Or(learned, styleOf(hint)); known != oauth2.AuthStyleAutoDetect {
+		return []oauth2.AuthStyle{known}
 	}
 	return []oauth2.AuthStyle{a.preferred, otherStyle(a.preferred)}
 }
 
 // do runs call with each style in turn while the IdP refuses the client,
-// and returns the method that worked.
-func (a *tokenAuth) do(hint string, call func(oauth2.AuthStyle) (*oauth2.Token, error)) (*oauth2.Token, string, error) {
-	styles := a.styles(hint)
+// and returns the method that worked. login tells a code exchange from a
+// refresh.
+func (a *tokenAuth) do(login bool, hint string, call func(oauth2.AuthStyle) (*oauth2.Token, error)) (*oauth2.Token, string, error) {
+	styles := a.styles(login, hint)
 	var err error
 	for i, style := range styles {
 		var tok *oauth2.Token

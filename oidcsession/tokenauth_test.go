@@ -66,6 +66,7 @@ func TestTokenAuthDetection(t *testing.T) {
 		configured string
 		announced  []string
 		learned    oauth2.AuthStyle
+		refresh    bool
 		hint       string
 		answers    map[oauth2.AuthStyle]error // nil: accepted
 		wantTried  []oauth2.AuthStyle
@@ -93,16 +94,25 @@ func TestTokenAuthDetection(t *testing.T) {
 			answers: map[oauth2.AuthStyle]error{
 				basic: retrieveError(401, "invalid_client"), post: retrieveError(401, "invalid_client")},
 			wantTried: []oauth2.AuthStyle{basic, post}},
-		{name: "learned style only, no fallback", learned: post,
+		{name: "refresh: the learned style only, no fallback", learned: post, refresh: true,
 			answers:   map[oauth2.AuthStyle]error{post: retrieveError(401, "invalid_request")},
 			wantTried: []oauth2.AuthStyle{post}, wantLearn: post},
-		{name: "the session's style only (another gateway's login)", hint: AuthMethodPost,
+		{name: "refresh: the session's style only (another gateway's login)", hint: AuthMethodPost, refresh: true,
 			answers:   map[oauth2.AuthStyle]error{post: retrieveError(401, "invalid_request")},
 			wantTried: []oauth2.AuthStyle{post}},
+		{name: "refresh: neither known (an older record): detected", refresh: true,
+			answers:   map[oauth2.AuthStyle]error{basic: retrieveError(401, "invalid_client")},
+			wantTried: []oauth2.AuthStyle{basic, post}, wantMethod: AuthMethodPost, wantLearn: post},
+		{name: "refresh: invalid_grant with neither known is not retried", refresh: true,
+			answers:   map[oauth2.AuthStyle]error{basic: retrieveError(400, "invalid_grant")},
+			wantTried: []oauth2.AuthStyle{basic}},
+		{name: "login: the learned style first, the other if the IdP changed", learned: post,
+			answers:   map[oauth2.AuthStyle]error{post: retrieveError(401, "invalid_client")},
+			wantTried: []oauth2.AuthStyle{post, basic}, wantMethod: AuthMethodBasic, wantLearn: basic},
 		{name: "configured: only that, whatever discovery says", configured: AuthMethodBasic, announced: []string{AuthMethodPost},
 			answers:   map[oauth2.AuthStyle]error{basic: retrieveError(401, "invalid_client")},
 			wantTried: []oauth2.AuthStyle{basic}},
-		{name: "configured beats the session's style", configured: AuthMethodPost, hint: AuthMethodBasic,
+		{name: "configured beats the session's style", configured: AuthMethodPost, hint: AuthMethodBasic, refresh: true,
 			wantTried: []oauth2.AuthStyle{post}, wantMethod: AuthMethodPost, wantLearn: post},
 	}
 	for _, tt := range tests {
@@ -110,7 +120,7 @@ func TestTokenAuthDetection(t *testing.T) {
 			a := newTokenAuth(tt.configured, tt.announced)
 			a.learned.Store(int32(tt.learned))
 			var tried []oauth2.AuthStyle
-			tok, method, err := a.do(tt.hint, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+			tok, method, err := a.do(!tt.refresh, tt.hint, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
 				tried = append(tried, style)
 				if err := tt.answers[style]; err != nil {
 					return nil, err
