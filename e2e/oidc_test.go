@@ -279,8 +279,8 @@ func TestOIDCLogoutEndsBothSessions(t *testing.T) {
 }
 
 // TestOIDCStartsWhileTheIdPIsDown: the gateway starts although discovery
-// fails, says so in its log, answers 503 where the IdP is needed, and
-// still serves API clients.
+// fails, says so in its log, answers 503 idp_unavailable where the IdP is
+// needed, and still serves API clients.
 // Real parts: Django stand-in, hhgate binary with the drop-in Caddyfile (HHGATE_SSO=on).
 func TestOIDCStartsWhileTheIdPIsDown(t *testing.T) {
 	nb := testenv.StartNetBox(t, testenv.NetBoxOptions{Env: map[string]string{"REMOTE_AUTH_ENABLED": "1"}})
@@ -291,7 +291,7 @@ func TestOIDCStartsWhileTheIdPIsDown(t *testing.T) {
 	sess := testenv.NewSession(gw.URL)
 
 	res, body := sess.Do(t, http.MethodGet, "/api/dcim/", http.Header{"Sec-Fetch-Mode": {"cors"}}, nil)
-	if c := decodeContract(t, res, body); res.StatusCode != http.StatusServiceUnavailable || c.Error != "upstream_unavailable" {
+	if c := decodeContract(t, res, body); res.StatusCode != http.StatusServiceUnavailable || c.Error != "idp_unavailable" {
 		t.Fatalf("fetch: %d %+v", res.StatusCode, c)
 	}
 	res, body = sess.Get(t, "/dcim/")

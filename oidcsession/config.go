@@ -30,9 +30,17 @@ const (
 	AuthMethodPost  = "client_secret_post"
 )
 
-// DefaultScopes are requested when none are configured. offline_access asks
-// for a refresh token, which most IdPs only issue with it.
-var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
+// DefaultScopes are requested when none are configured, plus
+// ScopeOfflineAccess when the IdP offers it (see scopesFor).
+var DefaultScopes = []string{"openid", "profile", "email"}
+
+// ScopeOfflineAccess asks for a refresh token, which most IdPs only issue
+// with it; those that do not know it refuse the login (invalid_scope).
+const ScopeOfflineAccess = "offline_access"
+
+// MaxSessionCacheTTL bounds SessionCacheTTL: a logout must reach every
+// gateway sharing the storage in reasonable time.
+const MaxSessionCacheTTL = time.Minute
 
 // ClaimNames name the ID token / userinfo claims the identity is read from.
 type ClaimNames struct {
@@ -74,10 +82,14 @@ type Config struct {
 	ClientID     string
 	ClientSecret string
 	// TokenAuthMethod is how the client secret is sent to the token
-	// endpoint: AuthMethodBasic or AuthMethodPost. Empty: from the IdP's
-	// discovery document (basic unless it lists only post).
+	// endpoint: AuthMethodBasic or AuthMethodPost, and nothing else is
+	// tried. Empty: detected (see tokenAuth): the style the IdP's discovery
+	// document suggests first, the other one if the IdP refuses the client,
+	// then whichever worked.
 	TokenAuthMethod string
-	// Scopes default to DefaultScopes.
+	// Scopes are requested as given. Empty: DefaultScopes, plus
+	// offline_access when the IdP's discovery document lists it in
+	// scopes_supported or lists no scopes at all.
 	Scopes []string
 	// RedirectURL is the absolute callback URL registered at the IdP. Empty:
 	// derived from each request (scheme and Host) + CallbackPath.
@@ -95,6 +107,11 @@ type Config struct {
 	// RefreshMargin is how long before the tokens expire they are renewed
 	// (default DefaultRefreshMargin; at most half the token lifetime).
 	RefreshMargin time.Duration
+	// SessionCacheTTL is how long a gateway serves a session from memory
+	// before it reads the record from the storage again: a logout on
+	// another gateway sharing the storage takes effect here within it
+	// (default oidcstore.DefaultRevalidateAfter, at most MaxSessionCacheTTL).
+	SessionCacheTTL time.Duration
 
 	// PublicPaths pass without a session and without identity (default
 	// BasePath+"static/*" and "/favicon.ico"). See sessionguard.PathPattern.
@@ -172,89 +189,136 @@ type settings struct {
 	statusUnderBase string
 }
 
-// check applies defaults and validates; errors start with the setting's name.
+// Validate checks the configuration without changing it and without any
+// I/O; the error names the setting.
+func (c Config) Validate() error {
+	_, err := c.check()
+	return err
+}
+
+// check applies defaults and validates; errors start with the setting's
+// name. It does no I/O.
 func (c Config) check() (*settings, error) {
 	s := &settings{Config: c}
+	for _, section := range []func(*settings) error{
+		checkNetBox, checkIdP, checkSession, checkPublicPaths, checkIdentity, checkRuntime,
+	} {
+		if err := section(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// checkNetBox: the NetBox paths, shared with netbox_guard.
+func checkNetBox(s *settings) error {
 	var err error
 	if s.guard, err = sessionguard.New(sessionguard.Config{
-		BasePath: c.BasePath, LoginPath: c.LoginPath, APIPrefixes: c.APIPrefixes, AJAXPaths: c.AJAXPaths,
+		BasePath: s.BasePath, LoginPath: s.LoginPath, APIPrefixes: s.APIPrefixes, AJAXPaths: s.AJAXPaths,
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	base := c.BasePath
-	if base == "" {
-		base = "/"
+	if s.BasePath == "" {
+		s.BasePath = "/"
 	}
-	s.BasePath = base
 	s.LoginPath = s.guard.LoginPath()
-	s.statusUnderBase = base + strings.TrimPrefix(StatusPath, "/")
+	s.statusUnderBase = s.BasePath + strings.TrimPrefix(StatusPath, "/")
+	if s.LogoutPath == "" {
+		s.LogoutPath = s.BasePath + "logout/"
+	}
+	if !strings.HasPrefix(s.LogoutPath, "/") || strings.HasPrefix(s.LogoutPath, "//") || strings.ContainsAny(s.LogoutPath, "?# \\") {
+		return fmt.Errorf("logout_path: %q must be a plain absolute path", s.LogoutPath)
+	}
+	return nil
+}
 
-	if err := checkURL(c.Issuer); err != nil {
-		return nil, fmt.Errorf("issuer: %w", err)
+// checkIdP: the IdP and the client registered there.
+func checkIdP(s *settings) error {
+	if err := checkURL(s.Issuer); err != nil {
+		return fmt.Errorf("issuer: %w", err)
 	}
-	if strings.TrimSpace(c.ClientID) == "" {
-		return nil, errors.New("client_id: required")
+	if strings.TrimSpace(s.ClientID) == "" {
+		return errors.New("client_id: required")
 	}
-	if c.ClientSecret == "" {
-		return nil, errors.New("client_secret: required (the gateway is a confidential client)")
+	if s.ClientSecret == "" {
+		return errors.New("client_secret: required (the gateway is a confidential client)")
 	}
-	if m := c.TokenAuthMethod; m != "" && m != AuthMethodBasic && m != AuthMethodPost {
-		return nil, fmt.Errorf("token_auth_method: %q is neither %s nor %s", m, AuthMethodBasic, AuthMethodPost)
+	if m := s.TokenAuthMethod; m != "" && m != AuthMethodBasic && m != AuthMethodPost {
+		return fmt.Errorf("token_auth_method: %q is neither %s nor %s", m, AuthMethodBasic, AuthMethodPost)
 	}
-	if len(s.Scopes) == 0 {
-		s.Scopes = DefaultScopes
+	if len(s.Scopes) > 0 && !contains(s.Scopes, "openid") {
+		return errors.New(`scopes: must include "openid"`)
 	}
-	if !contains(s.Scopes, "openid") {
-		return nil, errors.New(`scopes: must include "openid"`)
-	}
-	if c.RedirectURL != "" {
-		if err := checkURL(c.RedirectURL); err != nil {
-			return nil, fmt.Errorf("redirect_url: %w", err)
+	if s.RedirectURL != "" {
+		if err := checkURL(s.RedirectURL); err != nil {
+			return fmt.Errorf("redirect_url: %w", err)
 		}
-		if u, _ := url.Parse(c.RedirectURL); u.Path != CallbackPath || u.RawQuery != "" {
-			return nil, fmt.Errorf("redirect_url: path must be %s (no query)", CallbackPath)
+		if u, _ := url.Parse(s.RedirectURL); u.Path != CallbackPath || u.RawQuery != "" {
+			return fmt.Errorf("redirect_url: path must be %s (no query)", CallbackPath)
 		}
 	}
-	if p := c.PostLogoutRedirectURL; p != "" && !strings.HasPrefix(p, "/") {
+	if p := s.PostLogoutRedirectURL; p != "" && !strings.HasPrefix(p, "/") {
 		if err := checkURL(p); err != nil {
-			return nil, fmt.Errorf("post_logout_redirect_url: %w", err)
+			return fmt.Errorf("post_logout_redirect_url: %w", err)
 		}
 	} else if strings.HasPrefix(p, "//") {
-		return nil, errors.New("post_logout_redirect_url: a path must not start with //")
+		return errors.New("post_logout_redirect_url: a path must not start with //")
 	}
+	return nil
+}
 
-	if len(c.SessionKeys) == 0 {
-		return nil, errors.New("session_key: required (32 bytes, hex or base64; generate with: openssl rand -base64 32)")
+// checkSession: the keys and lifetimes of the gateway sessions.
+func checkSession(s *settings) error {
+	if len(s.SessionKeys) == 0 {
+		return errors.New("session_key: required (32 bytes, hex or base64; generate with: openssl rand -base64 32)")
 	}
-	for i, k := range c.SessionKeys {
+	for i, k := range s.SessionKeys {
 		key, err := oidcstore.ParseKey(k)
 		if err != nil {
-			return nil, fmt.Errorf("session_key[%d]: %w", i, err)
+			return fmt.Errorf("session_key[%d]: %w", i, err)
 		}
 		s.keys = append(s.keys, key)
 	}
-
 	if s.SessionTTL == 0 {
 		s.SessionTTL = DefaultSessionTTL
 	}
 	if s.SessionTTL < time.Minute {
-		return nil, fmt.Errorf("session_ttl: %s is too short (at least 1m)", s.SessionTTL)
+		return fmt.Errorf("session_ttl: %s is too short (at least 1m)", s.SessionTTL)
 	}
 	if s.RefreshMargin == 0 {
 		s.RefreshMargin = DefaultRefreshMargin
 	}
 	if s.RefreshMargin < 0 || s.RefreshMargin >= s.SessionTTL {
-		return nil, fmt.Errorf("refresh_margin: %s must be positive and shorter than session_ttl", s.RefreshMargin)
+		return fmt.Errorf("refresh_margin: %s must be positive and shorter than session_ttl", s.RefreshMargin)
 	}
+	if s.SessionCacheTTL == 0 {
+		s.SessionCacheTTL = oidcstore.DefaultRevalidateAfter
+	}
+	if s.SessionCacheTTL < 0 || s.SessionCacheTTL > MaxSessionCacheTTL {
+		return fmt.Errorf("session_cache_ttl: %s must be positive and at most %s", s.SessionCacheTTL, MaxSessionCacheTTL)
+	}
+	if s.CookieName == "" {
+		s.CookieName = DefaultCookieName
+	}
+	if !isCookieName(s.CookieName) || strings.HasPrefix(s.CookieName, pendingCookiePrefix) {
+		return fmt.Errorf("cookie_name: %q is not a usable cookie name", s.CookieName)
+	}
+	if s.Storage == nil {
+		return errors.New("storage: required")
+	}
+	return nil
+}
 
-	publicPaths := c.PublicPaths
+// checkPublicPaths splits public_path into plain paths and patterns.
+func checkPublicPaths(s *settings) error {
+	publicPaths := s.PublicPaths
 	if len(publicPaths) == 0 {
-		publicPaths = []string{base + "static/*", "/favicon.ico"}
+		publicPaths = []string{s.BasePath + "static/*", "/favicon.ico"}
 	}
 	for i, p := range publicPaths {
 		pp, err := sessionguard.ParsePathPattern(p)
 		if err != nil {
-			return nil, fmt.Errorf("public_path[%d]: %w", i, err)
+			return fmt.Errorf("public_path[%d]: %w", i, err)
 		}
 		if strings.ContainsAny(p, `*?[\`) {
 			s.publicPatterns = append(s.publicPatterns, pp)
@@ -262,36 +326,26 @@ func (c Config) check() (*settings, error) {
 			s.publicExact = append(s.publicExact, p)
 		}
 	}
+	return nil
+}
 
-	if s.LogoutPath == "" {
-		s.LogoutPath = base + "logout/"
-	}
-	if !strings.HasPrefix(s.LogoutPath, "/") || strings.HasPrefix(s.LogoutPath, "//") || strings.ContainsAny(s.LogoutPath, "?# \\") {
-		return nil, fmt.Errorf("logout_path: %q must be a plain absolute path", s.LogoutPath)
-	}
-
-	s.Claims = withDefaultClaims(c.Claims)
-	s.Headers = withDefaultHeaders(c.Headers)
+// checkIdentity: the claims read and the headers NetBox gets.
+func checkIdentity(s *settings) error {
+	s.Claims = withDefaultClaims(s.Claims)
+	s.Headers = withDefaultHeaders(s.Headers)
 	if s.GroupSeparator == "" {
 		s.GroupSeparator = DefaultGroupSeparator
 	}
 	if hasControl(s.GroupSeparator) {
-		return nil, errors.New("group_separator: must not contain control characters")
+		return errors.New("group_separator: must not contain control characters")
 	}
-	if s.identity, err = newIdentityHeaders(s.Headers, s.GroupSeparator); err != nil {
-		return nil, err
-	}
+	var err error
+	s.identity, err = newIdentityHeaders(s.Headers, s.GroupSeparator)
+	return err
+}
 
-	if s.CookieName == "" {
-		s.CookieName = DefaultCookieName
-	}
-	if !isCookieName(s.CookieName) || strings.HasPrefix(s.CookieName, pendingCookiePrefix) {
-		return nil, fmt.Errorf("cookie_name: %q is not a usable cookie name", s.CookieName)
-	}
-
-	if c.Storage == nil {
-		return nil, errors.New("storage: required")
-	}
+// checkRuntime fills in the collaborators a caller may leave out.
+func checkRuntime(s *settings) error {
 	if s.Logger == nil {
 		s.Logger = zap.NewNop()
 	}
@@ -313,7 +367,7 @@ func (c Config) check() (*settings, error) {
 	if s.DiscoveryRetryMax < s.DiscoveryRetryMin {
 		s.DiscoveryRetryMax = max(time.Minute, s.DiscoveryRetryMin)
 	}
-	return s, nil
+	return nil
 }
 
 func withDefaultClaims(c ClaimNames) ClaimNames {

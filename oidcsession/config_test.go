@@ -40,6 +40,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"session_ttl", func(c *Config) { c.SessionTTL = time.Second }},
 		{"refresh_margin", func(c *Config) { c.SessionTTL, c.RefreshMargin = time.Hour, 2*time.Hour }},
 		{"refresh_margin", func(c *Config) { c.RefreshMargin = -time.Second }},
+		{"session_cache_ttl", func(c *Config) { c.SessionCacheTTL = -time.Second }},
+		{"session_cache_ttl", func(c *Config) { c.SessionCacheTTL = 2 * time.Minute }},
+		{"scopes", func(c *Config) { c.Scopes = []string{"profile", "offline_access"} }},
 		{"public_path[1]", func(c *Config) { c.PublicPaths = []string{"/static/*", "static/"} }},
 		{"headers.user", func(c *Config) { c.Headers.User = "Remote User" }},
 		{"headers.groups", func(c *Config) { c.Headers.Groups = "Remote-User" }},
@@ -77,7 +80,7 @@ func TestConfigDefaults(t *testing.T) {
 	c := h.cfg
 	if c.SessionTTL != DefaultSessionTTL || c.RefreshMargin != DefaultRefreshMargin || c.CookieName != DefaultCookieName ||
 		c.GroupSeparator != "|" || c.LoginPath != "/login/" || c.LogoutPath != "/logout/" || c.Claims != DefaultClaims ||
-		c.Headers != DefaultHeaders || strings.Join(c.Scopes, " ") != "openid profile email offline_access" {
+		c.Headers != DefaultHeaders || len(c.Scopes) != 0 || c.SessionCacheTTL != 3*time.Second {
 		t.Fatalf("defaults: %+v", c.Config)
 	}
 	for _, p := range []string{"/static/netbox.css", "/favicon.ico"} {

@@ -1,11 +1,13 @@
 package oidcsession
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -13,9 +15,9 @@ import (
 )
 
 // TestDiscoveryFailureIsRetriedInTheBackground: an IdP that is down at
-// start-up does not stop the gateway; the failure is logged, requests that
-// need the IdP get a 503 (JSON for scripts, a page for navigations), and
-// logins work once the IdP answers.
+// start-up does not stop the gateway (Start does no I/O); the failure is
+// logged, requests that need the IdP get a 503 idp_unavailable (JSON for
+// scripts, a page for navigations), and logins work once the IdP answers.
 // Real parts: zitadel example OP.
 func TestDiscoveryFailureIsRetriedInTheBackground(t *testing.T) {
 	clock := oidcop.NewClock()
@@ -28,12 +30,12 @@ func TestDiscoveryFailureIsRetriedInTheBackground(t *testing.T) {
 	if gw.h.Ready() {
 		t.Fatal("ready while the IdP is down")
 	}
-	if n := logs.FilterMessageSnippet("discovery failed").Len(); n == 0 {
-		t.Fatal("the discovery failure was not logged")
-	}
+	waitFor(t, 10*time.Second, "the discovery failure logged", func() bool {
+		return logs.FilterMessageSnippet("discovery failed").Len() > 0
+	})
 	b := newBrowser(t)
 	resp, body := b.get(t, gw.URL+"/api/dcim/", fetch)
-	if c := decodeContract(t, resp, body, http.StatusServiceUnavailable); c.Error != "upstream_unavailable" {
+	if c := decodeContract(t, resp, body, http.StatusServiceUnavailable); c.Error != CodeIdPUnavailable {
 		t.Fatalf("contract %+v", c)
 	}
 	resp, body = b.get(t, gw.URL+"/dcim/", navigation)
@@ -43,15 +45,53 @@ func TestDiscoveryFailureIsRetriedInTheBackground(t *testing.T) {
 	}
 
 	op.SetOutage(false)
-	deadline := time.Now().Add(10 * time.Second)
-	for !gw.h.Ready() {
-		if time.Now().After(deadline) {
-			t.Fatal("not ready 10 s after the IdP came back")
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition, bounded by the deadline
-	}
+	waitFor(t, 10*time.Second, "discovered after the IdP came back", gw.h.Ready)
 	b.login(t, gw, "/dcim/", alice)
 	if got := b.reach(t, gw.URL+"/dcim/", navigation); got.header("Remote-User") != "alice" {
 		t.Fatalf("NetBox saw %q", got.header("Remote-User"))
+	}
+}
+
+// waitFor polls cond every few milliseconds until it holds or limit passes.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("not %s after %s", what, limit)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition, bounded by limit
+	}
+	return time.Since(start)
+}
+
+// TestStartDoesNoIO: Start returns at once even when the IdP accepts
+// connections and never answers; Stop ends the background work.
+// Real parts: a TCP listener that never answers.
+func TestStartDoesNoIO(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	h, err := New(Config{
+		Issuer: "http://" + ln.Addr().String(), ClientID: "c", ClientSecret: "s",
+		SessionKeys: []string{testSessionKey}, Storage: &certmagic.FileStorage{Path: t.TempDir()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	h.Start(t.Context())
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("Start took %s", d)
+	}
+	start = time.Now()
+	h.Stop()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Stop took %s with a discovery attempt hanging", d)
+	}
+	if h.Ready() {
+		t.Fatal("discovered a provider that never answered")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,8 +13,14 @@ import (
 	"github.com/hhgate/hhgate/oidcstore"
 )
 
-// sweepInterval is how often expired session records are removed from the storage.
-const sweepInterval = time.Hour
+const (
+	// sweepInterval is how often expired session records are removed from
+	// the storage.
+	sweepInterval = time.Hour
+	// firstSweepDelay: the first sweep waits until the gateway has
+	// settled; a configuration that is only validated never sweeps.
+	firstSweepDelay = time.Minute
+)
 
 // Next is the rest of the handler chain (NetBox).
 type Next func(http.ResponseWriter, *http.Request) error
@@ -23,21 +28,26 @@ type Next func(http.ResponseWriter, *http.Request) error
 // Handler is the OIDC relying party in front of NetBox. It is safe for
 // concurrent use.
 type Handler struct {
-	cfg      *settings
-	log      *zap.Logger
-	sealer   *oidcstore.Sealer
-	store    *oidcstore.Store
-	provider atomic.Pointer[provider] // nil until discovery succeeded
+	cfg    *settings
+	log    *zap.Logger
+	sealer *oidcstore.Sealer
+	store  *oidcstore.Store
+	idp    *discovery
+
+	// stop ends the background work Start began; done is its count.
+	stop context.CancelFunc
+	done sync.WaitGroup
 
 	// refreshes runs one renewal per session at a time in this process; the
 	// storage lock does the same across processes.
 	refreshes singleflight.Group
-	// retryAfter holds, per session id, when a renewal that failed for a
-	// passing reason may be tried again.
-	retryAfter sync.Map
+	// failedRenewal holds, per session id, when a renewal last failed for a
+	// passing reason (the IdP unreachable), to space the next attempts.
+	failedRenewal sync.Map
 }
 
-// New checks cfg and builds a Handler. Call Start before serving.
+// New checks cfg and builds a Handler; it does no I/O. Call Start to
+// discover the IdP in the background before the first request needs it.
 func New(cfg Config) (*Handler, error) {
 	s, err := cfg.check()
 	if err != nil {
@@ -47,29 +57,60 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{
+	h := &Handler{
 		cfg:    s,
 		log:    s.Logger,
 		sealer: sealer,
-		store:  oidcstore.New(oidcstore.Config{Storage: s.Storage, Sealer: sealer, Now: s.Now}),
-	}, nil
+		store: oidcstore.New(oidcstore.Config{
+			Storage: s.Storage, Sealer: sealer, Now: s.Now, RevalidateAfter: s.SessionCacheTTL,
+		}),
+	}
+	h.idp = &discovery{
+		attempt:   func(ctx context.Context) (*provider, error) { return discover(ctx, s) },
+		retryMin:  s.DiscoveryRetryMin,
+		retryMax:  s.DiscoveryRetryMax,
+		now:       time.Now, // real time: it spaces network attempts
+		onFailure: h.logDiscoveryFailure,
+		onSuccess: h.logDiscovered,
+	}
+	return h, nil
 }
 
-// Start discovers the IdP — waiting at most a few seconds, then going on in
-// the background — and starts the sweeping of expired sessions. Both stop
-// when ctx ends.
+// Start begins the background work — discovering the IdP, sweeping expired
+// sessions — and returns at once: it does no I/O itself. The work ends
+// when ctx ends or Stop is called.
 func (h *Handler) Start(ctx context.Context) {
-	firstAttempt := make(chan struct{})
-	go h.discoverLoop(ctx, firstAttempt)
-	select {
-	case <-firstAttempt:
-	case <-ctx.Done():
+	ctx, h.stop = context.WithCancel(ctx)
+	h.done.Go(func() { h.idp.Run(ctx) })
+	h.done.Go(func() { h.sweepLoop(ctx) })
+}
+
+// Stop ends the background work and waits for it. Requests still in
+// flight are not affected.
+func (h *Handler) Stop() {
+	if h.stop != nil {
+		h.stop()
 	}
-	go h.sweepLoop(ctx)
+	h.done.Wait()
+	h.idp.wait()
 }
 
 // Ready reports whether the IdP has been discovered.
-func (h *Handler) Ready() bool { return h.provider.Load() != nil }
+func (h *Handler) Ready() bool { return h.idp.Provider() != nil }
+
+func (h *Handler) logDiscoveryFailure(attempt int, retryIn time.Duration, err error) {
+	fields := []zap.Field{zap.String("issuer", h.cfg.Issuer), zap.Int("attempt", attempt), zap.Error(err)}
+	if retryIn > 0 {
+		fields = append(fields, zap.Duration("retry_in", retryIn))
+	}
+	h.log.Warn("identity provider discovery failed; sign-ins and token refreshes answer 503 until it works", fields...)
+}
+
+func (h *Handler) logDiscovered(attempt int) {
+	p := h.idp.Provider()
+	h.log.Info("identity provider discovered", zap.String("issuer", h.cfg.Issuer), zap.Int("attempt", attempt),
+		zap.Strings("scopes", p.oauth.Scopes))
+}
 
 // Sweep removes expired session records now (it also runs every hour).
 func (h *Handler) Sweep(ctx context.Context) (int, error) {
@@ -77,19 +118,20 @@ func (h *Handler) Sweep(ctx context.Context) (int, error) {
 }
 
 func (h *Handler) sweepLoop(ctx context.Context) {
-	tick := time.NewTicker(sweepInterval)
-	defer tick.Stop()
+	timer := time.NewTimer(firstSweepDelay)
+	defer timer.Stop()
 	for {
-		if n, err := h.Sweep(ctx); err != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		if n, err := h.Sweep(ctx); err != nil && ctx.Err() == nil {
 			h.log.Warn("removing expired sessions", zap.Error(err))
 		} else if n > 0 {
 			h.log.Debug("removed expired sessions", zap.Int("count", n))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
+		timer.Reset(sweepInterval)
 	}
 }
 
@@ -122,8 +164,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next Next) error
 		h.cfg.identity.Set(r.Header, &rec.Identity)
 		return next(w, r)
 	case err != nil:
-		h.log.Error("reading the session store", zap.Error(err))
-		h.answerUnavailable(w, r, "The sign-in session store is not reachable right now. Please try again in a moment.")
+		h.answerSessionError(w, r, err)
 		return nil
 	}
 	h.requireLogin(w, r)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
@@ -47,8 +48,8 @@ func (h *Handler) returnPath(raw string, r *http.Request) string {
 // endpoint, which sees the pending-login cookies and so can bound them.
 // NetBox's own login page is taken over the same way.
 func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
-	if h.provider.Load() == nil {
-		h.answerUnavailable(w, r, msgIdPUnavailable)
+	if _, err := h.idp.Get(r.Context()); err != nil {
+		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
 	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
@@ -82,8 +83,7 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	id, hadCookie := cookieValue(r, h.cfg.CookieName)
 	rec, err := h.liveSession(r.Context(), id)
 	if err != nil {
-		h.log.Error("reading the session store", zap.Error(err))
-		h.answerUnavailable(w, r, msgStoreUnavailable)
+		h.answerSessionError(w, r, err)
 		return
 	}
 	if rec != nil {
@@ -96,9 +96,9 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 // startLogin sends the browser to the IdP's authorization endpoint.
 // consumed names a pending-login cookie this response already deletes.
 func (h *Handler) startLogin(w http.ResponseWriter, r *http.Request, back string, promptNone bool, consumed string) {
-	p := h.provider.Load()
-	if p == nil {
-		h.answerUnavailable(w, r, msgIdPUnavailable)
+	p, err := h.idp.Get(r.Context())
+	if err != nil {
+		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
 	pl := pendingLogin{
@@ -137,9 +137,8 @@ var interactionRequired = map[string]bool{
 	"login_required": true, "interaction_required": true, "consent_required": true, "account_selection_required": true,
 }
 
-// serveCallback is where the IdP sends the browser back: check state, trade
-// the code (with the PKCE verifier) for tokens, check the ID token and its
-// nonce, read the identity, and start the session.
+// serveCallback is where the IdP sends the browser back: it checks the
+// state and the IdP's answer, then completeLogin redeems the code.
 func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pl, ok := h.takePending(w, r, q.Get("state"))
@@ -168,13 +167,20 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusBadRequest, "This sign-in link is not valid", "It carries no authorization code.", retry)
 		return
 	}
-	p := h.provider.Load()
-	if p == nil {
-		h.answerUnavailable(w, r, msgIdPUnavailable)
+	h.completeLogin(w, r, pl, code, retry)
+}
+
+// completeLogin trades the code (with the PKCE verifier) for tokens,
+// checks the ID token and its nonce, reads the identity and starts the
+// session.
+func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, pl pendingLogin, code, retry string) {
+	p, err := h.idp.Get(r.Context())
+	if err != nil {
+		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
 	ctx := r.Context()
-	tok, err := p.exchange(ctx, code, pl)
+	tok, method, err := p.exchange(ctx, code, pl)
 	if err != nil {
 		h.event(EventLogin, "failed")
 		h.log.Warn("sign-in: the identity provider did not accept the authorization code", errorCode(err))
@@ -207,16 +213,21 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, http.StatusForbidden, "The sign-in could not be completed", err.Error()+".", retry)
 		return
 	}
+	h.startSession(w, r, h.newRecord(tok, idTok, identity, method), pl.Return)
+}
 
+// newRecord is a fresh session for the login's tokens.
+func (h *Handler) newRecord(tok *oauth2.Token, idTok *oidc.IDToken, identity oidcstore.Identity, method string) *oidcstore.Record {
 	now := h.cfg.Now()
 	rec := &oidcstore.Record{
-		Version:      1,
-		Subject:      idTok.Subject,
-		Identity:     identity,
-		AccessToken:  tok.AccessToken,
-		RefreshToken: tok.RefreshToken,
-		CreatedAt:    now,
-		ExpiresAt:    now.Add(h.cfg.SessionTTL),
+		Version:         1,
+		Subject:         idTok.Subject,
+		Identity:        identity,
+		AccessToken:     tok.AccessToken,
+		RefreshToken:    tok.RefreshToken,
+		TokenAuthMethod: method,
+		CreatedAt:       now,
+		ExpiresAt:       now.Add(h.cfg.SessionTTL),
 	}
 	rec.IDToken, _ = tok.Extra("id_token").(string)
 	rec.TokenExpiry = tokenExpiry(tok, idTok, rec.ExpiresAt)
@@ -224,7 +235,13 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if tok.RefreshToken == "" {
 		h.log.Warn("the identity provider issued no refresh token: sessions end when the tokens expire (request the offline_access scope?)")
 	}
+	return rec
+}
 
+// startSession stores rec under a new id, replaces the session the browser
+// held, sets the cookie and returns to back.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, rec *oidcstore.Record, back string) {
+	ctx := r.Context()
 	id := oidcstore.NewID()
 	if err := h.store.Save(ctx, id, rec); err != nil {
 		_ = h.store.Delete(ctx, id) // drop what the cache holds; the storage has nothing
@@ -241,8 +258,8 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	h.setCookie(w, r, h.cfg.CookieName, id, "/", h.cfg.SessionTTL)
 	h.event(EventLogin, "success")
-	h.log.Info("signed in", zap.String("user", identity.User), zap.String("session", oidcstore.Handle(id)))
-	redirect(w, r, pl.Return)
+	h.log.Info("signed in", zap.String("user", rec.Identity.User), zap.String("session", oidcstore.Handle(id)))
+	redirect(w, r, back)
 }
 
 // redirect answers 302 for GET/HEAD and 303 otherwise (a form post must

@@ -27,7 +27,7 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request, next Next)
 		if err := h.store.Delete(ctx, id); err != nil {
 			h.log.Warn("sign-out: deleting the session", zap.Error(err))
 		}
-		h.retryAfter.Delete(id)
+		h.failedRenewal.Delete(id)
 	}
 	h.endNetBoxSession(w, r, next)
 	h.setCookie(w, r, h.cfg.CookieName, "", "/", -1)
@@ -75,7 +75,7 @@ func (h *Handler) endSessionURL(r *http.Request, idTokenHint string) string {
 	if strings.HasPrefix(postLogout, "/") {
 		postLogout = h.origin(r) + postLogout
 	}
-	p := h.provider.Load()
+	p := h.idp.Provider() // a logout does not wait for discovery
 	if p == nil || p.endSession == "" {
 		return postLogout
 	}

@@ -2,6 +2,7 @@ package oidcsession
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -13,11 +14,49 @@ import (
 // The mockoidc tests share one process-wide clock (oidcop.MockClock): they
 // must not run in parallel.
 
+// mockClient is the gateway's configuration for mockoidc: only its client,
+// and the groups scope for the groups claim. The client authentication is
+// detected (mockoidc announces basic but reads only the form).
 func mockClient(m *oidcop.Mock) func(*Config) {
 	return func(c *Config) {
 		c.ClientID, c.ClientSecret = m.ClientID, m.ClientSecret
-		c.TokenAuthMethod = AuthMethodPost                          // mockoidc announces basic but reads only the form
 		c.Scopes = []string{"openid", "profile", "email", "groups"} // mockoidc knows no offline_access
+	}
+}
+
+// TestMockDefaultConfiguration: an IdP without offline_access in
+// scopes_supported that lists client_secret_basic but takes the client
+// only from the POST body signs users in with nothing configured but the
+// client: the login asks no offline_access, the code exchange falls back
+// to the body once, and refreshes use the body at once.
+// Real parts: mockoidc.
+func TestMockDefaultConfiguration(t *testing.T) {
+	m := oidcop.StartMock(t, oidcop.MockOptions{AccessTTL: 5 * time.Minute})
+	clock := oidcop.MockClock()
+	gw := startGateway(t, gatewayOptions{issuer: m.Issuer(), clock: clock.Now, configure: func(c *Config) {
+		c.ClientID, c.ClientSecret = m.ClientID, m.ClientSecret
+	}})
+	b := newBrowser(t)
+	auth := b.toIdP(t, gw.URL+"/dcim/")
+	u, _ := url.Parse(auth)
+	if scope := u.Query().Get("scope"); scope != "openid profile email" {
+		t.Fatalf("the login asks for %q, want the defaults without offline_access", scope)
+	}
+	b.finishLogin(t, auth, alice)
+	if got := b.reach(t, gw.URL+"/dcim/", navigation); got.header("Remote-User") != "jane.doe" {
+		t.Fatalf("NetBox saw %q", got.header("Remote-User"))
+	}
+	if codes, refused := m.Calls.Codes(), m.Calls.RefusedCodes(); codes != 2 || refused != 1 {
+		t.Fatalf("%d code exchanges (%d refused), want 2 (1: basic, then post)", codes, refused)
+	}
+	if rec := gw.record(t, b); rec.TokenAuthMethod != AuthMethodPost {
+		t.Fatalf("the session records %q, want %s", rec.TokenAuthMethod, AuthMethodPost)
+	}
+
+	clock.Advance(intoRefreshWindow)
+	b.reach(t, gw.URL+"/api/", fetch)
+	if n, refused := m.Calls.Refreshes(), m.Calls.RefusedRefreshes(); n != 1 || refused != 0 {
+		t.Fatalf("%d refreshes (%d refused), want 1 (0): the learned style must be used", n, refused)
 	}
 }
 

@@ -6,13 +6,23 @@ import (
 	"html/template"
 	"net/http"
 
+	"go.uber.org/zap"
+
 	"github.com/hhgate/hhgate/jsonerror"
 )
+
+// CodeIdPUnavailable is the JSON error code of a 503 answered because the
+// identity provider is needed and cannot be reached.
+const CodeIdPUnavailable = "idp_unavailable"
 
 // Texts of the gateway's own answers.
 const (
 	msgIdPUnavailable   = "The sign-in service is not reachable right now. Please try again in a moment."
 	msgStoreUnavailable = "The sign-in session store is not reachable right now. Please try again in a moment."
+	// msgRenewalUnavailable: the session is intact, its tokens have expired,
+	// and the IdP cannot renew them. Nobody needs to sign in again.
+	msgRenewalUnavailable = "You are still signed in, but your sign-in must be renewed at the identity provider, " +
+		"which is not reachable right now. Please try again in a moment; you will not have to sign in again."
 )
 
 var errMissingIDToken = errors.New("the token response carries no ID token")
@@ -62,14 +72,40 @@ func (h *Handler) errorPage(w http.ResponseWriter, _ *http.Request, status int, 
 	writePage(w, status, page{Title: title, Message: message, Link: retry, LinkText: "Sign in again"})
 }
 
-// answerUnavailable is the 503 for a request that needs the IdP or the
-// session store while it cannot be reached: JSON for scripts (the
-// upstream_unavailable code the guard uses), a plain page for navigations.
+// answerUnavailable is the 503 for a request that needs the session store
+// while it cannot be reached: JSON for scripts (the upstream_unavailable
+// code the guard uses), a plain page for navigations.
 func (h *Handler) answerUnavailable(w http.ResponseWriter, r *http.Request, message string) {
-	w.Header().Set("Retry-After", "5")
-	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
-		jsonerror.Write(w, http.StatusServiceUnavailable, jsonerror.New(jsonerror.CodeUpstreamUnavailable, message, ""))
+	h.answer503(w, r, jsonerror.CodeUpstreamUnavailable, page{Title: "Sign-in unavailable", Message: message})
+}
+
+// answerIdPUnavailable is the 503 for a request that needs the IdP while it
+// cannot be reached: JSON idp_unavailable for scripts, a page for
+// navigations with a link that tries the same page again.
+func (h *Handler) answerIdPUnavailable(w http.ResponseWriter, r *http.Request, message string) {
+	p := page{Title: "Sign-in service unreachable", Message: message}
+	if r.Method == http.MethodGet {
+		p.Link, p.LinkText = h.returnPath(r.URL.RequestURI(), r), "Try again"
+	}
+	h.answer503(w, r, CodeIdPUnavailable, p)
+}
+
+// answerSessionError answers a request whose session could not be checked
+// (liveSession's error).
+func (h *Handler) answerSessionError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errIdPUnavailable) {
+		h.answerIdPUnavailable(w, r, msgRenewalUnavailable)
 		return
 	}
-	writePage(w, http.StatusServiceUnavailable, page{Title: "Sign-in unavailable", Message: message})
+	h.log.Error("reading the session store", zap.Error(err))
+	h.answerUnavailable(w, r, msgStoreUnavailable)
+}
+
+func (h *Handler) answer503(w http.ResponseWriter, r *http.Request, code string, p page) {
+	w.Header().Set("Retry-After", "5")
+	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
+		jsonerror.Write(w, http.StatusServiceUnavailable, jsonerror.New(code, p.Message, ""))
+		return
+	}
+	writePage(w, http.StatusServiceUnavailable, p)
 }

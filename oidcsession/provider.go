@@ -5,24 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 )
 
-// startupDiscoveryTimeout bounds the discovery attempt made while the
-// configuration loads; after it, discovery continues in the background.
-const startupDiscoveryTimeout = 3 * time.Second
-
 // provider is the IdP as discovered.
 type provider struct {
 	oidc       *oidc.Provider
-	oauth      oauth2.Config // RedirectURL is set per login
+	oauth      oauth2.Config // RedirectURL is set per login, Endpoint.AuthStyle per call
+	auth       *tokenAuth
 	verifier   *oidc.IDTokenVerifier
 	endSession string
 	client     *http.Client
+}
+
+// discoveryExtras are the discovery document's fields go-oidc does not keep.
+type discoveryExtras struct {
+	EndSession      string   `json:"end_session_endpoint"`
+	AuthMethods     []string `json:"token_endpoint_auth_methods_supported"`
+	ScopesSupported []string `json:"scopes_supported"`
 }
 
 func discover(ctx context.Context, cfg *settings) (*provider, error) {
@@ -31,44 +34,23 @@ func discover(ctx context.Context, cfg *settings) (*provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	var extra struct {
-		EndSession  string   `json:"end_session_endpoint"`
-		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
-	}
+	var extra discoveryExtras
 	if err := p.Claims(&extra); err != nil {
 		return nil, fmt.Errorf("reading discovery document: %w", err)
 	}
-	endpoint := p.Endpoint()
-	endpoint.AuthStyle = authStyle(cfg.TokenAuthMethod, extra.AuthMethods)
 	return &provider{
 		oidc: p,
 		oauth: oauth2.Config{
 			ClientID:     cfg.ClientID,
 			ClientSecret: cfg.ClientSecret,
-			Endpoint:     endpoint,
-			Scopes:       cfg.Scopes,
+			Endpoint:     p.Endpoint(),
+			Scopes:       scopesFor(cfg.Scopes, extra.ScopesSupported),
 		},
+		auth:       newTokenAuth(cfg.TokenAuthMethod, extra.AuthMethods),
 		verifier:   p.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: cfg.Now}),
 		endSession: extra.EndSession,
 		client:     cfg.HTTPClient,
 	}, nil
-}
-
-// authStyle is how the client authenticates at the token endpoint: as
-// configured, else what the IdP announces (client_secret_basic when it
-// lists it or says nothing, as OIDC Discovery defines). Never x/oauth2's
-// auto-detection: it retries every failed call in the other style, which
-// doubles the calls and would present a refresh token twice.
-func authStyle(configured string, announced []string) oauth2.AuthStyle {
-	switch {
-	case configured == AuthMethodPost:
-		return oauth2.AuthStyleInParams
-	case configured == AuthMethodBasic:
-		return oauth2.AuthStyleInHeader
-	case len(announced) > 0 && !contains(announced, AuthMethodBasic) && contains(announced, AuthMethodPost):
-		return oauth2.AuthStyleInParams
-	}
-	return oauth2.AuthStyleInHeader
 }
 
 // withClient makes x/oauth2 and go-oidc use the configured HTTP client.
@@ -86,16 +68,29 @@ func (p *provider) authCodeURL(pl pendingLogin) string {
 	return cfg.AuthCodeURL(pl.State, opts...)
 }
 
-func (p *provider) exchange(ctx context.Context, code string, pl pendingLogin) (*oauth2.Token, error) {
-	cfg := p.oauth
-	cfg.RedirectURL = pl.RedirectURI
-	return cfg.Exchange(p.withClient(ctx), code, oauth2.VerifierOption(pl.Verifier))
+// exchange trades the code for tokens; it returns the client
+// authentication method that worked (see tokenAuth).
+func (p *provider) exchange(ctx context.Context, code string, pl pendingLogin) (*oauth2.Token, string, error) {
+	ctx = p.withClient(ctx)
+	return p.auth.do(true, "", func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+		cfg := p.oauth
+		cfg.RedirectURL = pl.RedirectURI
+		cfg.Endpoint.AuthStyle = style
+		return cfg.Exchange(ctx, code, oauth2.VerifierOption(pl.Verifier))
+	})
 }
 
-// refresh redeems a refresh token. x/oauth2 keeps the old refresh token when
-// the IdP does not rotate it.
-func (p *provider) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-	return p.oauth.TokenSource(p.withClient(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
+// refresh redeems a refresh token, authenticating as the tokens were issued
+// (method, from the session record) unless the style is configured or
+// known. x/oauth2 keeps the old refresh token when the IdP does not rotate
+// it.
+func (p *provider) refresh(ctx context.Context, refreshToken, method string) (*oauth2.Token, string, error) {
+	ctx = p.withClient(ctx)
+	return p.auth.do(false, method, func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+		cfg := p.oauth
+		cfg.Endpoint.AuthStyle = style
+		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
+	})
 }
 
 // verifyIDToken checks the token response's ID token (signature, issuer,
@@ -163,39 +158,4 @@ func errorCode(err error) zap.Field {
 		return zap.Dict("idp_error", zap.String("code", re.ErrorCode), zap.Int("status", status))
 	}
 	return zap.String("error", err.Error())
-}
-
-// discoverLoop discovers the IdP: once within startupDiscoveryTimeout while
-// the configuration loads (synchronously), then, if that failed, in the
-// background with exponential back-off until it works or ctx ends.
-func (h *Handler) discoverLoop(ctx context.Context, firstAttemptDone chan<- struct{}) {
-	delay := h.cfg.DiscoveryRetryMin
-	for attempt := 1; ; attempt++ {
-		attemptCtx, cancel := context.WithTimeout(ctx, startupDiscoveryTimeout)
-		p, err := discover(attemptCtx, h.cfg)
-		cancel()
-		if err == nil {
-			h.provider.Store(p)
-			if attempt > 1 {
-				h.log.Info("identity provider discovered", zap.String("issuer", h.cfg.Issuer), zap.Int("attempt", attempt))
-			}
-		} else {
-			h.log.Warn("identity provider discovery failed; logins answer 503 until it works",
-				zap.String("issuer", h.cfg.Issuer), zap.Int("attempt", attempt),
-				zap.Duration("retry_in", delay), zap.Error(err))
-		}
-		if firstAttemptDone != nil {
-			close(firstAttemptDone)
-			firstAttemptDone = nil
-		}
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, h.cfg.DiscoveryRetryMax)
-	}
 }

@@ -3,6 +3,7 @@ package oidcsession
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -17,20 +18,27 @@ const (
 	// token call, userinfo and the save.
 	refreshTimeout = 30 * time.Second
 	// refreshRetryDelay spaces renewal attempts while the IdP cannot be
-	// reached and the tokens are still valid.
+	// reached and the tokens are still valid (the session is served).
 	refreshRetryDelay = 5 * time.Second
+	// expiredRetryDelay spaces them once the tokens have expired (requests
+	// get 503 idp_unavailable meanwhile): short, so that the session is
+	// renewed soon after the IdP is back.
+	expiredRetryDelay = time.Second
 )
 
 var (
 	// errSessionEnded: the IdP refused the refresh token, or the record is gone.
 	errSessionEnded = errors.New("session ended")
-	// errNoProvider: the IdP has not been discovered yet.
-	errNoProvider = errors.New("identity provider not discovered yet")
+	// errIdPUnavailable: the IdP is needed (a login, or a session whose
+	// tokens have expired) and cannot be reached, or has not been
+	// discovered yet. The session, if any, is kept.
+	errIdPUnavailable = errors.New("identity provider unavailable")
 )
 
 // liveSession returns the session's record, renewed if it was due. It
-// returns (nil, nil) when there is no usable session, and an error only
-// when the storage cannot be read.
+// returns (nil, nil) when there is no usable session; an error when the
+// storage cannot be read, or errIdPUnavailable when the session's tokens
+// have expired and the IdP cannot renew them now.
 func (h *Handler) liveSession(ctx context.Context, id string) (*oidcstore.Record, error) {
 	if !oidcstore.ValidID(id) {
 		return nil, nil
@@ -46,40 +54,52 @@ func (h *Handler) liveSession(ctx context.Context, id string) (*oidcstore.Record
 	if now.Before(rec.RefreshAt) {
 		return rec, nil // the hot path: no storage I/O, no IdP
 	}
-	return h.renew(ctx, id, rec, now), nil
+	return h.renew(ctx, id, rec, now)
 }
 
-// renew brings a due session up to date, or returns nil when it cannot be
-// used any more. A network failure keeps the session until its tokens
-// actually expire.
-func (h *Handler) renew(ctx context.Context, id string, rec *oidcstore.Record, now time.Time) *oidcstore.Record {
+// renew brings a due session up to date. A session the IdP refused is no
+// session (nil, nil). When the IdP cannot be reached the session is kept:
+// served while its tokens are valid, errIdPUnavailable once they are not.
+func (h *Handler) renew(ctx context.Context, id string, rec *oidcstore.Record, now time.Time) (*oidcstore.Record, error) {
 	stillValid := now.Before(rec.TokenExpiry)
 	if rec.RefreshToken == "" {
 		if stillValid {
-			return rec
+			return rec, nil
 		}
 		h.endSession(ctx, id)
-		return nil
+		return nil, nil
 	}
-	if until, ok := h.retryAfter.Load(id); ok && now.Before(until.(time.Time)) && stillValid {
-		return rec
+	if failed, ok := h.failedRenewal.Load(id); ok {
+		wait := refreshRetryDelay
+		if !stillValid {
+			wait = expiredRetryDelay
+		}
+		if now.Before(failed.(time.Time).Add(wait)) {
+			return keptSession(rec, stillValid, errIdPUnavailable)
+		}
 	}
 	v, err, _ := h.refreshes.Do(oidcstore.StorageKey(id), func() (any, error) {
 		return h.refresh(ctx, id)
 	})
 	switch {
 	case err == nil:
-		h.retryAfter.Delete(id)
-		return v.(*oidcstore.Record)
+		h.failedRenewal.Delete(id)
+		return v.(*oidcstore.Record), nil
 	case errors.Is(err, errSessionEnded):
-		h.retryAfter.Delete(id)
-		return nil
+		h.failedRenewal.Delete(id)
+		return nil, nil
 	}
-	h.retryAfter.Store(id, now.Add(refreshRetryDelay))
+	h.failedRenewal.Store(id, now) // the record stays: a later request may renew it
+	return keptSession(rec, stillValid, err)
+}
+
+// keptSession is a session whose renewal failed for a passing reason:
+// still usable while its tokens are valid.
+func keptSession(rec *oidcstore.Record, stillValid bool, err error) (*oidcstore.Record, error) {
 	if stillValid {
-		return rec
+		return rec, nil
 	}
-	return nil // kept in the store: a later request may still renew it
+	return nil, err
 }
 
 // refresh renews the session's tokens, once across goroutines (the caller's
@@ -95,9 +115,9 @@ func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, er
 	if rec := h.store.Cached(id); rec != nil && h.cfg.Now().Before(rec.RefreshAt) {
 		return rec, nil
 	}
-	p := h.provider.Load()
-	if p == nil {
-		return nil, errNoProvider
+	p, err := h.idp.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errIdPUnavailable, err)
 	}
 	unlock, err := h.store.Lock(ctx, id)
 	if err != nil {
@@ -123,12 +143,12 @@ func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, er
 		return rec, nil
 	}
 
-	tok, err := p.refresh(ctx, rec.RefreshToken)
+	tok, method, err := p.refresh(ctx, rec.RefreshToken, rec.TokenAuthMethod)
 	if err != nil {
 		if !isRefusal(err) {
 			h.event(EventRefresh, "failed")
-			h.log.Warn("token refresh failed; the session is kept while its tokens are valid", handle, errorCode(err))
-			return nil, err
+			h.log.Warn("token refresh failed; the session is kept", handle, errorCode(err))
+			return nil, fmt.Errorf("%w: %w", errIdPUnavailable, err)
 		}
 		// Before giving up: a gateway whose storage lock did not hold may
 		// have rotated the refresh token meanwhile.
@@ -142,7 +162,7 @@ func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, er
 		return nil, errSessionEnded
 	}
 
-	renewed, err := h.renewedRecord(ctx, p, rec, tok)
+	renewed, err := h.renewedRecord(ctx, p, rec, tok, method)
 	if err != nil {
 		// The old refresh token is spent; without trustworthy new tokens the
 		// session cannot go on.
@@ -161,7 +181,7 @@ func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, er
 
 // renewedRecord is rec with the refreshed tokens. A new ID token must be
 // about the same subject; its claims (and userinfo's) update the identity.
-func (h *Handler) renewedRecord(ctx context.Context, p *provider, rec *oidcstore.Record, tok *oauth2.Token) (*oidcstore.Record, error) {
+func (h *Handler) renewedRecord(ctx context.Context, p *provider, rec *oidcstore.Record, tok *oauth2.Token, method string) (*oidcstore.Record, error) {
 	idTok, idClaims, err := p.verifyIDToken(ctx, tok)
 	if err != nil {
 		return nil, err
@@ -169,6 +189,7 @@ func (h *Handler) renewedRecord(ctx context.Context, p *provider, rec *oidcstore
 	next := *rec
 	next.Version++
 	next.AccessToken = tok.AccessToken
+	next.TokenAuthMethod = method
 	if tok.RefreshToken != "" {
 		next.RefreshToken = tok.RefreshToken
 	}
@@ -217,7 +238,7 @@ func refreshAt(now, expiry time.Time, margin time.Duration) time.Time {
 }
 
 func (h *Handler) endSession(ctx context.Context, id string) {
-	h.retryAfter.Delete(id)
+	h.failedRenewal.Delete(id)
 	if err := h.store.Delete(context.WithoutCancel(ctx), id); err != nil {
 		h.log.Warn("deleting an ended session", zap.String("session", oidcstore.Handle(id)), zap.Error(err))
 	}

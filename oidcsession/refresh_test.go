@@ -291,12 +291,17 @@ func TestExpiredRefreshTokenEndsSession(t *testing.T) {
 // TestIdPOutageKeepsSessionWhileTokensAreValid: a refresh that fails for a
 // passing reason (here a 503) keeps the session until the tokens actually
 // expire, does not hammer the IdP, and succeeds once the IdP is back.
+// Meanwhile, with expired tokens, scripts get 503 idp_unavailable and
+// navigations a page saying so — not "sign in again".
 // Real parts: zitadel example OP.
 func TestIdPOutageKeepsSessionWhileTokensAreValid(t *testing.T) {
 	s := startZitadelStack(t, oidcop.ZitadelOptions{}, gatewayOptions{})
 	b := newBrowser(t)
 	b.login(t, s.gw, "/", alice)
 	s.op.SetOutage(true)
+	if got := b.reach(t, s.gw.URL+"/api/", fetch); got.header("Remote-User") != "alice" {
+		t.Fatalf("a session not due for renewal: NetBox saw %q during the outage", got.header("Remote-User"))
+	}
 	s.clock.Advance(intoRefreshWindow)
 
 	for range 3 {
@@ -310,11 +315,20 @@ func TestIdPOutageKeepsSessionWhileTokensAreValid(t *testing.T) {
 
 	s.clock.Advance(time.Minute) // the access token has now expired
 	resp, body := b.get(t, s.gw.URL+"/api/", fetch)
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("expired tokens during an outage: %d %.200s, want 401", resp.StatusCode, body)
+	if c := decodeContract(t, resp, body, http.StatusServiceUnavailable); c.Error != CodeIdPUnavailable {
+		t.Fatalf("expired tokens during an outage: %+v, want %s", c, CodeIdPUnavailable)
+	}
+	resp, body = b.get(t, s.gw.URL+"/dcim/", navigation)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(body), "You are still signed in") || !strings.Contains(string(body), `href="/dcim/"`) {
+		t.Fatalf("navigation: %d %q %.400s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if b.sessionID(s.gw) == "" {
+		t.Fatal("the session cookie is gone")
 	}
 
 	s.op.SetOutage(false)
+	s.clock.Advance(expiredRetryDelay)
 	if got := b.reach(t, s.gw.URL+"/api/", fetch); got.header("Remote-User") != "alice" {
 		t.Fatalf("after the outage NetBox saw %q", got.header("Remote-User"))
 	}

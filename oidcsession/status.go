@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // sessionStatus is the answer of GET /.hhgate/session. It never carries a
@@ -44,8 +42,7 @@ func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request) {
 	id, _ := cookieValue(r, h.cfg.CookieName)
 	rec, err := h.liveSession(r.Context(), id)
 	if err != nil {
-		h.log.Error("reading the session store", zap.Error(err))
-		h.answerUnavailable(w, r, msgStoreUnavailable)
+		h.answerSessionError(w, r, err)
 		return
 	}
 	status := sessionStatus{}

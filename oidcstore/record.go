@@ -26,6 +26,11 @@ type Record struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	// IDToken is kept as the id_token_hint of RP-initiated logout.
 	IDToken string `json:"id_token,omitempty"`
+	// TokenAuthMethod is how the client authenticated at the token endpoint
+	// when these tokens were issued (client_secret_basic or
+	// client_secret_post): every gateway refreshes the same way, without
+	// trying another style with the refresh token.
+	TokenAuthMethod string `json:"token_auth_method,omitempty"`
 
 	// TokenExpiry is when the IdP's word for the user runs out: the earlier
 	// of the access token's and the ID token's expiry.

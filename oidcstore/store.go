@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/caddyserver/certmagic"
+	"golang.org/x/sync/singleflight"
 )
 
 // KeyPrefix is where session records live in the storage.
@@ -25,8 +26,10 @@ const idBytes = 32
 
 // DefaultRevalidateAfter is how long a cached record is trusted before the
 // next request re-reads it from the storage, so that a logout on another
-// gateway instance takes effect here too.
-const DefaultRevalidateAfter = 30 * time.Second
+// gateway instance takes effect here too: within this time (plus one
+// storage read). It costs one read per session and interval, not per
+// request.
+const DefaultRevalidateAfter = 3 * time.Second
 
 // ErrNotFound means there is no usable session under an id: none was
 // stored, it was deleted, or its record cannot be opened (tampered, or
@@ -44,6 +47,9 @@ type Store struct {
 
 	mu    sync.RWMutex
 	cache map[string]cached // by session id; process memory only
+	// reloads makes the requests that find a record due for revalidation
+	// together share one storage read.
+	reloads singleflight.Group
 }
 
 type cached struct {
@@ -130,10 +136,14 @@ func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
 		}
 		return c.rec, nil
 	}
-	rec, err := s.Reload(ctx, id)
+	v, err, _ := s.reloads.Do(id, func() (any, error) {
+		// Shared by several requests: one of them ending must not fail the others.
+		return s.Reload(context.WithoutCancel(ctx), id)
+	})
 	if err != nil {
 		return nil, err
 	}
+	rec := v.(*Record)
 	if !now.Before(rec.ExpiresAt) {
 		return nil, ErrNotFound
 	}

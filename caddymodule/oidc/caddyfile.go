@@ -24,6 +24,7 @@ func init() {
 //	    session_key              [<key>...]
 //	    session_ttl              <duration>
 //	    refresh_margin           <duration>
+//	    session_cache_ttl        <duration>
 //	    public_path              <pattern>...
 //	    claim  user|email|first_name|last_name|groups <claim>
 //	    header user|email|first_name|last_name|groups <header>
@@ -66,7 +67,7 @@ func (m *NetBoxOIDC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			*m.stringOption(option) = value
-		case "session_ttl", "refresh_margin":
+		case "session_ttl", "refresh_margin", "session_cache_ttl":
 			var value string
 			if !d.AllArgs(&value) {
 				return d.ArgErr()
@@ -75,11 +76,7 @@ func (m *NetBoxOIDC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err != nil {
 				return d.Errf("%s: %v", option, err)
 			}
-			if option == "session_ttl" {
-				m.SessionTTL = caddy.Duration(dur)
-			} else {
-				m.RefreshMargin = caddy.Duration(dur)
-			}
+			*m.durationOption(option) = caddy.Duration(dur)
 		case "session_key":
 			m.SessionKeys = append(m.SessionKeys, d.RemainingArgs()...)
 		case "scopes", "public_path", "api_prefix", "ajax_path":
@@ -112,6 +109,12 @@ func (m *NetBoxOIDC) stringOption(name string) *string {
 		"redirect_url": &m.RedirectURL, "post_logout_redirect_url": &m.PostLogoutRedirectURL,
 		"group_separator": &m.GroupSeparator, "base_path": &m.BasePath, "login_path": &m.LoginPath,
 		"logout_path": &m.LogoutPath, "cookie_name": &m.CookieName,
+	}[name]
+}
+
+func (m *NetBoxOIDC) durationOption(name string) *caddy.Duration {
+	return map[string]*caddy.Duration{
+		"session_ttl": &m.SessionTTL, "refresh_margin": &m.RefreshMargin, "session_cache_ttl": &m.SessionCacheTTL,
 	}[name]
 }
 

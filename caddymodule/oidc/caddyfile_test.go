@@ -36,6 +36,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				session_key key-three
 				session_ttl 8h
 				refresh_margin 90s
+				session_cache_ttl 2s
 				public_path /static/* /favicon.ico
 				public_path /health/
 				claim user email
@@ -56,10 +57,11 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				RedirectURL: "https://netbox.example.com/.hhgate/oidc/callback", PostLogoutRedirectURL: "/",
 				SessionKeys: []string{"key-one", "key-two", "key-three"},
 				SessionTTL:  caddy.Duration(8 * time.Hour), RefreshMargin: caddy.Duration(90 * time.Second),
-				PublicPaths:    []string{"/static/*", "/favicon.ico", "/health/"},
-				Claims:         ClaimNames{User: "email", Groups: "roles"},
-				Headers:        HeaderNames{User: "X-Remote-User", Groups: "X-Remote-Groups"},
-				GroupSeparator: ",", BasePath: "/netbox/", LoginPath: "/netbox/login/", LogoutPath: "/netbox/logout/",
+				SessionCacheTTL: caddy.Duration(2 * time.Second),
+				PublicPaths:     []string{"/static/*", "/favicon.ico", "/health/"},
+				Claims:          ClaimNames{User: "email", Groups: "roles"},
+				Headers:         HeaderNames{User: "X-Remote-User", Groups: "X-Remote-Groups"},
+				GroupSeparator:  ",", BasePath: "/netbox/", LoginPath: "/netbox/login/", LogoutPath: "/netbox/logout/",
 				APIPrefixes: []string{"/netbox/api/"}, AJAXPaths: []string{"/netbox/plugins/hedgehog/fabrics/*/sync/"},
 				CookieName: "nb_sso",
 			},

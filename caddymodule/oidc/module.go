@@ -35,12 +35,15 @@ type NetBoxOIDC struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 
 	// How the client secret is sent to the token endpoint:
-	// client_secret_basic or client_secret_post. Default: what the IdP's
-	// discovery document lists (basic unless it lists only post).
+	// client_secret_basic or client_secret_post, and only that. Default:
+	// detected — first what the IdP's discovery document suggests (basic
+	// unless it lists only post), the other if the IdP refuses the client
+	// (invalid_client or invalid_request), then whichever worked.
 	TokenAuthMethod string `json:"token_auth_method,omitempty"`
 
-	// Scopes to request. Default: openid profile email offline_access
-	// (offline_access asks for a refresh token).
+	// Scopes to request, as given. Default: openid profile email, plus
+	// offline_access (which asks for a refresh token) when the IdP lists it
+	// in its discovery document's scopes_supported or lists no scopes.
 	Scopes []string `json:"scopes,omitempty"`
 
 	// The absolute callback URL registered at the IdP, ending in
@@ -65,6 +68,11 @@ type NetBoxOIDC struct {
 	// How long before the access/ID token expires it is renewed with the
 	// refresh token. Default: 1m (at most half the token's lifetime).
 	RefreshMargin caddy.Duration `json:"refresh_margin,omitempty"`
+
+	// How long a gateway serves a session from memory before it reads it
+	// from the storage again: a logout on another gateway sharing the
+	// storage takes effect here within this time. Default: 3s (at most 1m).
+	SessionCacheTTL caddy.Duration `json:"session_cache_ttl,omitempty"`
 
 	// Paths served without a session and without identity headers. A
 	// pattern ending in "*" is a prefix. Default: <base_path>static/* and
@@ -102,7 +110,8 @@ type NetBoxOIDC struct {
 	// The session cookie's name. Default: hhgate_session.
 	CookieName string `json:"cookie_name,omitempty"`
 
-	handler *oidcsession.Handler
+	cfg     oidcsession.Config
+	handler *oidcsession.Handler // nil when cfg is not valid
 	// storage overrides ctx.Storage() in tests.
 	storage certmagic.Storage
 }
@@ -143,9 +152,11 @@ func (NetBoxOIDC) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision checks the configuration (errors name the field), discovers the
-// IdP — for at most a few seconds; after that it keeps trying in the
-// background and logs it — and starts the sweeping of expired sessions.
+// Provision builds the handler and starts its background work — the IdP's
+// discovery, with retries, and the sweeping of expired sessions — without
+// waiting for either: it does no network I/O, so that `hhgate validate`
+// and every reload work while the IdP is down. Configuration errors are
+// Validate's to report.
 func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 	events, err := registerEventCounter(ctx.GetMetricsRegistry())
 	if err != nil {
@@ -159,12 +170,25 @@ func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 	if cfg.Storage == nil {
 		cfg.Storage = ctx.Storage()
 	}
-	h, err := oidcsession.New(cfg)
-	if err != nil {
-		return err
+	m.cfg = cfg
+	if h, err := oidcsession.New(cfg); err == nil {
+		m.handler = h
+		h.Start(ctx)
 	}
-	m.handler = h
-	h.Start(ctx)
+	return nil
+}
+
+// Validate checks the configuration; the error names the field. It has no
+// side effects.
+func (m *NetBoxOIDC) Validate() error {
+	return m.cfg.Validate()
+}
+
+// Cleanup stops the background work Provision started and waits for it.
+func (m *NetBoxOIDC) Cleanup() error {
+	if m.handler != nil {
+		m.handler.Stop()
+	}
 	return nil
 }
 
@@ -186,6 +210,7 @@ func (m *NetBoxOIDC) config(repl *caddy.Replacer) oidcsession.Config {
 		SessionKeys:           keys,
 		SessionTTL:            time.Duration(m.SessionTTL),
 		RefreshMargin:         time.Duration(m.RefreshMargin),
+		SessionCacheTTL:       time.Duration(m.SessionCacheTTL),
 		PublicPaths:           m.PublicPaths,
 		Claims:                oidcsession.ClaimNames(m.Claims),
 		Headers:               oidcsession.HeaderNames(m.Headers),
@@ -217,5 +242,7 @@ func isTLS(r *http.Request) bool {
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*NetBoxOIDC)(nil)
+	_ caddy.Validator             = (*NetBoxOIDC)(nil)
+	_ caddy.CleanerUpper          = (*NetBoxOIDC)(nil)
 	_ caddyhttp.MiddlewareHandler = (*NetBoxOIDC)(nil)
 )

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -19,12 +21,48 @@ import (
 
 var testKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 
+// provision runs the module's life cycle as Caddy does: Provision, then
+// Validate (and Cleanup if that fails, or when the test ends).
 func provision(t *testing.T, m *NetBoxOIDC) error {
 	t.Helper()
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 	t.Cleanup(cancel)
 	m.storage = &certmagic.FileStorage{Path: t.TempDir()}
-	return m.Provision(ctx)
+	if err := m.Provision(ctx); err != nil {
+		return err
+	}
+	t.Cleanup(func() { _ = m.Cleanup() })
+	return m.Validate()
+}
+
+// TestProvisionDoesNoNetworkIO: with an IdP that accepts connections and
+// never answers, Provision and Validate return at once and Cleanup stops
+// the discovery that is still waiting.
+// Real parts: a TCP listener that never answers.
+func TestProvisionDoesNoNetworkIO(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	m := &NetBoxOIDC{Issuer: "http://" + ln.Addr().String(), ClientID: "netbox", ClientSecret: "s3cret", SessionKeys: []string{testKey}}
+	start := time.Now()
+	if err := provision(t, m); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("Provision and Validate took %s", d)
+	}
+	start = time.Now()
+	if err := m.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Cleanup took %s", d)
+	}
+	if m.handler.Ready() {
+		t.Fatal("discovered an IdP that never answered")
+	}
 }
 
 // TestProvisionNamesTheBadField: bad configuration fails at start-up with
@@ -53,7 +91,7 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 			tt.change(m)
 			err := provision(t, m)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.field+":") {
-				t.Fatalf("Provision = %v, want an error naming %s", err, tt.field)
+				t.Fatalf("Provision+Validate = %v, want an error naming %s", err, tt.field)
 			}
 			if strings.Contains(err.Error(), "s3cret-value") {
 				t.Errorf("error %q repeats the secret", err)
@@ -81,8 +119,10 @@ func TestProvisionWithPlaceholders(t *testing.T) {
 	if err := provision(t, &m); err != nil {
 		t.Fatal(err)
 	}
-	if !m.handler.Ready() {
-		t.Fatal("the IdP was not discovered")
+	for start := time.Now(); !m.handler.Ready(); time.Sleep(5 * time.Millisecond) { // polling, bounded
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the IdP was not discovered in the background")
+		}
 	}
 
 	rec := httptest.NewRecorder()

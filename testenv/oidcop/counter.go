@@ -22,6 +22,9 @@ func (c *TokenCalls) Refreshes() int { return c.count("refresh_token", false) }
 // Codes is the number of authorization_code grants.
 func (c *TokenCalls) Codes() int { return c.count("authorization_code", false) }
 
+// RefusedCodes is the number of authorization_code grants answered with an error.
+func (c *TokenCalls) RefusedCodes() int { return c.count("authorization_code", true) }
+
 // RefusedRefreshes is the number of refresh_token grants answered with an error.
 func (c *TokenCalls) RefusedRefreshes() int { return c.count("refresh_token", true) }
 

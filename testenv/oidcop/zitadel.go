@@ -47,6 +47,11 @@ type ZitadelOptions struct {
 	Clock *Clock
 	// Addr is where to listen (default 127.0.0.1, a free port).
 	Addr string
+	// PostOnlyClients makes the token endpoint refuse a client that
+	// authenticates with an Authorization: Basic header (401
+	// invalid_client) while discovery still lists client_secret_basic, as
+	// OPs do whose client is registered for client_secret_post only.
+	PostOnlyClients bool
 }
 
 // Client is a relying party registered at the OP.
@@ -123,7 +128,11 @@ func RunZitadel(opts ZitadelOptions) (*Zitadel, error) {
 	router := exampleop.SetupServer(issuer, st, logger, false)
 
 	z := &Zitadel{Issuer: issuer, Calls: &TokenCalls{}, store: st}
-	srv := httptest.NewUnstartedServer(z.Calls.middleware("/oauth/token", z.unlessDown(router)))
+	var handler http.Handler = router
+	if opts.PostOnlyClients {
+		handler = refuseBasicAuth("/oauth/token", handler)
+	}
+	srv := httptest.NewUnstartedServer(z.Calls.middleware("/oauth/token", z.unlessDown(handler)))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
@@ -165,6 +174,21 @@ func (z *Zitadel) unlessDown(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if z.outage.Load() {
 			http.Error(w, "identity provider unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// refuseBasicAuth answers token requests that carry client credentials in
+// an Authorization header as the OAuth error response of RFC 6749 §5.2.
+func refuseBasicAuth(tokenPath string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, basic := r.BasicAuth(); basic && r.URL.Path == tokenPath {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"client_secret_basic is not allowed for this client"}`))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -272,7 +296,7 @@ type lifetimeClient struct {
 }
 
 func (c *lifetimeClient) IDTokenLifetime() time.Duration {
-	return c.clock.Now().Add(c.idTTL).Sub(time.Now())
+	return time.Until(c.clock.Now().Add(c.idTTL))
 }
 
 func (c *lifetimeClient) PostLogoutRedirectURIs() []string { return c.postLogout }

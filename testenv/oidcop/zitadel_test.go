@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,5 +106,92 @@ func TestZitadelEndUserSessionsRevokes(t *testing.T) {
 	z.EndUserSessions(DefaultUser.ID, testClient)
 	if _, err := refresh(t, cfg, tok.RefreshToken); !isInvalidGrant(err) {
 		t.Fatalf("refresh after EndUserSessions: %v, want invalid_grant", err)
+	}
+}
+
+// TestZitadelPostOnlyClients: with PostOnlyClients the token endpoint
+// refuses Basic client authentication before it looks at the code, which
+// then still works in the POST body.
+func TestZitadelPostOnlyClients(t *testing.T) {
+	z := StartZitadel(t, ZitadelOptions{PostOnlyClients: true})
+	z.RegisterClient(Client{ID: testClient, Secret: testSecret, RedirectURIs: []string{testRP}})
+	provider, err := oidc.NewProvider(t.Context(), z.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	if err := provider.Claims(&doc); err != nil || !slices.Contains(doc.AuthMethods, "client_secret_basic") {
+		t.Fatalf("discovery lists %v (%v), want client_secret_basic among them", doc.AuthMethods, err)
+	}
+	cfg := &oauth2.Config{ClientID: testClient, ClientSecret: testSecret, Endpoint: provider.Endpoint(), RedirectURL: testRP,
+		Scopes: []string{oidc.ScopeOpenID, oidc.ScopeOfflineAccess}}
+	verifier := oauth2.GenerateVerifier()
+	jar, _ := cookiejar.New(nil)
+	callback, err := FollowLogin(&http.Client{Jar: jar}, cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)),
+		DefaultUser.Username, DefaultUser.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(callback)
+	code := u.Query().Get("code")
+	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	var re *oauth2.RetrieveError
+	if _, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier)); !errors.As(err, &re) || re.ErrorCode != "invalid_client" {
+		t.Fatalf("basic: %v, want invalid_client", err)
+	}
+	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	if _, err := cfg.Exchange(t.Context(), code, oauth2.VerifierOption(verifier)); err != nil {
+		t.Fatalf("post after the refused basic attempt: %v", err)
+	}
+}
+
+// TestMockDiffersFromZitadel: the properties the provider tests rely on:
+// mockoidc lists no offline_access and client_secret_basic first, refuses
+// offline_access, and takes the client only from the POST body, refusing a
+// Basic header before it looks at the code.
+func TestMockDiffersFromZitadel(t *testing.T) {
+	m := StartMock(t, MockOptions{})
+	provider, err := oidc.NewProvider(t.Context(), m.Issuer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Scopes      []string `json:"scopes_supported"`
+		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	if err := provider.Claims(&doc); err != nil || slices.Contains(doc.Scopes, "offline_access") ||
+		len(doc.AuthMethods) == 0 || doc.AuthMethods[0] != "client_secret_basic" {
+		t.Fatalf("discovery: scopes %v, auth methods %v (%v)", doc.Scopes, doc.AuthMethods, err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cfg := &oauth2.Config{ClientID: m.ClientID, ClientSecret: m.ClientSecret, Endpoint: provider.Endpoint(), RedirectURL: testRP}
+	authorize := func(scopes ...string) *http.Response {
+		cfg.Scopes = scopes
+		resp, err := noRedirect.Get(cfg.AuthCodeURL("state"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if resp := authorize(oidc.ScopeOpenID, oidc.ScopeOfflineAccess); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("offline_access: %d, want 400 invalid_scope", resp.StatusCode)
+	}
+	resp := authorize(oidc.ScopeOpenID, "profile", "email")
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || loc.Query().Get("code") == "" {
+		t.Fatalf("authorize: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	code := loc.Query().Get("code")
+	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	var re *oauth2.RetrieveError
+	if _, err := cfg.Exchange(t.Context(), code); !errors.As(err, &re) || re.ErrorCode != "invalid_request" {
+		t.Fatalf("basic: %v, want invalid_request", err)
+	}
+	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+	if _, err := cfg.Exchange(t.Context(), code); err != nil {
+		t.Fatalf("post after the refused basic attempt: %v", err)
 	}
 }
