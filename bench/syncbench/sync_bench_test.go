@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package syncbench measures the gateway's fabric sync on a generated
 // 2,000-object fabric against the plugin's own per-object algorithm (the
 // stand-in's sync-django view), with a real kube-apiserver, the Django
