@@ -5,7 +5,7 @@
 // stand-in's sync-django view), with a real kube-apiserver, the Django
 // stand-in and the built gateway. `make bench` runs it:
 //
-//	go test -run '^$' -bench FabricSync -benchtime 1x ./bench/syncbench/
+//	go test -tags e2e -run '^$' -bench FabricSync -benchtime 1x ./bench/syncbench/
 package syncbench
 
 import (
