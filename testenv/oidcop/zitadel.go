@@ -272,7 +272,7 @@ type lifetimeClient struct {
 }
 
 func (c *lifetimeClient) IDTokenLifetime() time.Duration {
-	return c.clock.Now().Add(c.idTTL).Sub(time.Now())
+	return time.Until(c.clock.Now().Add(c.idTTL))
 }
 
 func (c *lifetimeClient) PostLogoutRedirectURIs() []string { return c.postLogout }
