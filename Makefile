@@ -1,10 +1,11 @@
-# hhgate — two commands on a fresh machine: `make demo` and `make test`.
+# hhgate — two commands on a fresh machine: `make demo` and `make test`;
+# `make unit` is the quick loop and needs Go alone.
 GO      ?= go
 BIN     := bin/hhgate
 PKGS    := ./...
 export GOTOOLCHAIN := local
 
-.PHONY: all build deps test lint fuzz bench demo demo-sso xcaddy image clean
+.PHONY: all build deps unit test lint fuzz bench demo demo-sso xcaddy image clean
 
 all: build
 
@@ -16,18 +17,36 @@ build:
 deps:
 	bash scripts/install-deps.sh
 
-lint:
+# Every unit test (fuzz seed corpora and the package-map check included) with
+# Go alone: no Django, npm, Chromium, kube-apiserver or built gateway. Tests
+# that start those carry //go:build e2e and run in `make test`.
+unit:
+	$(GO) test $(PKGS)
+
+# staticcheck, pinned, built once into ~/.cache/hhgate per Go version.
+STATICCHECK_VERSION ?= v0.8.2
+STATICCHECK := $(HOME)/.cache/hhgate/staticcheck-$(STATICCHECK_VERSION)-$(shell $(GO) env GOVERSION)/staticcheck
+
+$(STATICCHECK):
+	GOBIN=$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# gofmt, then go vet and staticcheck over both builds: the unit one and the
+# end-to-end one (-tags e2e).
+lint: $(STATICCHECK)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags e2e $(PKGS)
+	$(STATICCHECK) $(PKGS)
+	$(STATICCHECK) -tags e2e $(PKGS)
 
-# The whole suite: unit tests (fuzz seed corpora included), end-to-end tests
-# through the built gateway against the Django stand-in, a real kube-apiserver
-# (built once into ~/.cache/hhgate, about 7-13 minutes the first time) and
-# headless Chromium.
+# The whole suite: unit tests (fuzz seed corpora included) and, with
+# -tags e2e, the end-to-end tests through the built gateway against the
+# Django stand-in, a real kube-apiserver (built once into ~/.cache/hhgate,
+# about 7-13 minutes the first time) and headless Chromium.
 test: deps build lint
 	KUBEBUILDER_ASSETS=$$(bash scripts/build-envtest-bins.sh | tail -1) \
-	HHGATE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m $(PKGS)
+	HHGATE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -tags e2e $(PKGS)
 
 # Run each fuzz target for FUZZTIME (the seed corpora already run in `make test`).
 FUZZTIME ?= 30s
@@ -46,7 +65,7 @@ bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./sessionguard/ ./k8ssync/diff/ ./oidcsession/
 	$(GO) run ./bench/loadcompare -hhgate $(BIN) -rounds $(BENCH_ROUNDS)
 	KUBEBUILDER_ASSETS=$$(bash scripts/build-envtest-bins.sh | tail -1) HHGATE_BIN=$(abspath $(BIN)) \
-	$(GO) test -run '^$$' -bench FabricSync -benchtime 1x -timeout 20m -v ./bench/syncbench/
+	$(GO) test -tags e2e -run '^$$' -bench FabricSync -benchtime 1x -timeout 20m -v ./bench/syncbench/
 
 # The gateway in front of the NetBox stand-in, with user admin/admin.
 demo: deps build

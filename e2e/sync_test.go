@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -9,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hhgate/hhgate/internal/testca"
 	"github.com/hhgate/hhgate/k8ssync/kinds"
 	"github.com/hhgate/hhgate/testenv"
 	"github.com/hhgate/hhgate/testenv/kube"
-	"github.com/hhgate/hhgate/testenv/testca"
 )
 
 const serviceToken = "5e7f1c0ffee0ddba11c0ffee0ddba11c0ffee00"

@@ -7,7 +7,7 @@
 #   ${HHGATE_CACHE:-$HOME/.cache/hhgate}/envtest/k8s-<v>-etcd-<v>-<go>/{kube-apiserver,etcd}
 # When both exist, nothing is built. The directory is always the last line on
 # stdout (progress goes to stderr), so
-#   KUBEBUILDER_ASSETS=$(scripts/build-envtest-bins.sh | tail -1) go test ./...
+#   KUBEBUILDER_ASSETS=$(scripts/build-envtest-bins.sh | tail -1) go test -tags e2e ./...
 # works.
 #
 # `go install k8s.io/kubernetes/cmd/kube-apiserver@vX` is refused because

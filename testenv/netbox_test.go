@@ -1,3 +1,5 @@
+//go:build e2e
+
 package testenv
 
 import (
@@ -537,12 +539,12 @@ func TestStandIn(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for r := 0; r < rounds; r++ {
-					resp, body, err := s.do(http.MethodGet, s.BaseURL+path, nil, nil)
+					resp, _, err := s.do(http.MethodGet, s.BaseURL+path, nil, nil)
 					if err != nil || resp.StatusCode != http.StatusOK {
 						errs <- fmt.Errorf("GET page: %v %v", err, resp)
 						continue
 					}
-					resp, body, err = s.do(http.MethodPost, s.BaseURL+path+"sync/",
+					resp, body, err := s.do(http.MethodPost, s.BaseURL+path+"sync/",
 						http.Header{"X-Csrftoken": {s.CSRFToken}, "Content-Type": {"application/json"}}, nil)
 					if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"success": true`) {
 						errs <- fmt.Errorf("sync: %v %v %.200s", err, resp, body)

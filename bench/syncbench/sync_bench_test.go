@@ -1,9 +1,11 @@
+//go:build e2e
+
 // Package syncbench measures the gateway's fabric sync on a generated
 // 2,000-object fabric against the plugin's own per-object algorithm (the
 // stand-in's sync-django view), with a real kube-apiserver, the Django
 // stand-in and the built gateway. `make bench` runs it:
 //
-//	go test -run '^$' -bench FabricSync -benchtime 1x ./bench/syncbench/
+//	go test -tags e2e -run '^$' -bench FabricSync -benchtime 1x ./bench/syncbench/
 package syncbench
 
 import (

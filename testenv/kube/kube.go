@@ -6,7 +6,7 @@
 // The binaries come from KUBEBUILDER_ASSETS, a directory holding
 // kube-apiserver and etcd. `make test` sets it; by hand:
 //
-//	KUBEBUILDER_ASSETS=$(scripts/build-envtest-bins.sh | tail -1) go test ./...
+//	KUBEBUILDER_ASSETS=$(scripts/build-envtest-bins.sh | tail -1) go test -tags e2e ./...
 //
 // (the script builds kube-apiserver v1.37.2 and etcd v3.7.0 from the Go module
 // proxy once, about 7 minutes, and caches them outside the clone). Without
@@ -84,7 +84,7 @@ const (
 )
 
 const buildHint = "run `make test` (it builds them once, cached outside the clone), " +
-	"or set KUBEBUILDER_ASSETS=$(scripts/build-envtest-bins.sh | tail -1) before `go test`"
+	"or set KUBEBUILDER_ASSETS=$(scripts/build-envtest-bins.sh | tail -1) before `go test -tags e2e`"
 
 // callTimeout bounds each API call the helpers make.
 const callTimeout = 60 * time.Second

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package kube
 
 import (
@@ -23,8 +25,8 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/hhgate/hhgate/internal/testca"
 	"github.com/hhgate/hhgate/k8ssync/kinds"
-	"github.com/hhgate/hhgate/testenv/testca"
 )
 
 var cluster *Cluster
@@ -371,16 +373,5 @@ func TestStopMidListRefusesConnections(t *testing.T) {
 	// The shared control plane is unaffected.
 	if _, err := cluster.Resource(k, "default").List(ctx(t), metav1.ListOptions{}); err != nil {
 		t.Errorf("shared cluster after stopping another: %v", err)
-	}
-}
-
-func TestStartWithoutBinariesFailsWithHint(t *testing.T) {
-	t.Setenv("KUBEBUILDER_ASSETS", "")
-	if _, err := start(); err == nil || !strings.Contains(err.Error(), "make test") {
-		t.Errorf("start without KUBEBUILDER_ASSETS: %v", err)
-	}
-	t.Setenv("KUBEBUILDER_ASSETS", t.TempDir())
-	if _, err := start(); err == nil || !strings.Contains(err.Error(), "no executable kube-apiserver") {
-		t.Errorf("start with an empty KUBEBUILDER_ASSETS: %v", err)
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hhgate/hhgate/internal/testca"
 	"github.com/hhgate/hhgate/k8ssync/kinds"
-	"github.com/hhgate/hhgate/testenv/testca"
 )
 
 // Server is the fake API server. Configure its fields before use; change
