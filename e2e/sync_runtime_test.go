@@ -122,7 +122,7 @@ func objectTotal(t *testing.T, s *syncStack, id int) int {
 // ends in_sync. The journal names the pressing user; a no-op resync adds
 // no entry. Real parts: kube-apiserver, Django stand-in, hhgate binary.
 func TestSyncSurvivesAConfigReload(t *testing.T) {
-	s := startSyncStack(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
 	gw := s.startRuntimeGateway(t, t.TempDir())
 	objs := s.cluster.GenerateFabric(t, s.namespace, 2000)
 	id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))
@@ -193,7 +193,7 @@ func TestSyncSurvivesAConfigReload(t *testing.T) {
 // gateways' run counters sum to 1) and every press gets the same answer.
 // Real parts: kube-apiserver, Django stand-in, two hhgate processes.
 func TestTwoGatewaysRunOneSync(t *testing.T) {
-	s := startSyncStack(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
 	shared := t.TempDir()
 	gws := []*runtimeGateway{s.startRuntimeGateway(t, shared), s.startRuntimeGateway(t, shared)}
 	objs := s.cluster.ApplyFixture(t, s.namespace)
@@ -237,7 +237,7 @@ func TestTwoGatewaysRunOneSync(t *testing.T) {
 // fabrics and two gateways; once every answer is in, no fabric is
 // "syncing". Real parts: kube-apiserver, Django stand-in, two hhgates.
 func TestBurstLeavesNoFabricSyncing(t *testing.T) {
-	s := startSyncStack(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
 	shared := t.TempDir()
 	gws := []*runtimeGateway{s.startRuntimeGateway(t, shared), s.startRuntimeGateway(t, shared)}
 	s.cluster.GenerateFabric(t, s.namespace, 24)
@@ -286,7 +286,7 @@ func TestBurstLeavesNoFabricSyncing(t *testing.T) {
 // documented bound and syncs it again; nothing is deleted.
 // Real parts: kube-apiserver, Django stand-in, two hhgate processes.
 func TestKilledGatewaysSyncIsFinishedByTheOther(t *testing.T) {
-	s := startSyncStack(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
 	shared := t.TempDir()
 	victim, survivor := s.startRuntimeGateway(t, shared), s.startRuntimeGateway(t, shared)
 	objs := s.cluster.GenerateFabric(t, s.namespace, 2000)
@@ -340,7 +340,7 @@ func hasRecoveryEntry(t *testing.T, nb *testenv.NetBox) bool {
 // status once NetBox takes it. Real parts: kube-apiserver, Django
 // stand-in with fault injection, hhgate binary.
 func TestFinalStatusWrittenWhenNetBoxIsBack(t *testing.T) {
-	s := startSyncStack(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
 	gw := s.startRuntimeGateway(t, t.TempDir())
 	s.cluster.ApplyFixture(t, s.namespace)
 	id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))
@@ -377,7 +377,7 @@ func TestFinalStatusWrittenWhenNetBoxIsBack(t *testing.T) {
 // once and no per-object errors. Real parts: kube-apiserver, Django
 // stand-in with fault injection, hhgate binary.
 func TestLostBulkCreateAnswerCreatesEachObjectOnce(t *testing.T) {
-	s := startSyncStack(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
 	gw := s.startRuntimeGateway(t, t.TempDir())
 	objs := s.cluster.ApplyFixture(t, s.namespace)
 	id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))

@@ -30,24 +30,32 @@ type syncStack struct {
 
 func startSyncStack(t *testing.T, standinEnv map[string]string) *syncStack {
 	t.Helper()
-	cluster := kube.Shared(t)
-	nb := testenv.StartNetBox(t, testenv.NetBoxOptions{Env: standinEnv})
-	nb.CreateUser(t, testenv.User{Username: "hhgate-sync", Password: "x-unused-password", Superuser: true, Token: serviceToken})
-	nb.CreateUser(t, testenv.User{Username: user, Password: password, Superuser: true})
+	s := startSyncBackends(t, standinEnv)
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	gw := testenv.StartGateway(t, testenv.GatewayOptions{
+	s.gateway = testenv.StartGateway(t, testenv.GatewayOptions{
 		Caddyfile: filepath.Join(root, "Caddyfile.sync"),
-		Upstream:  nb.Addr,
-		Env:       map[string]string{"HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
+		Upstream:  s.netbox.Addr,
+		// Storage of its own: gateways in front of one NetBox share storage.
+		Env: map[string]string{"HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off", "XDG_DATA_HOME": t.TempDir()},
 	})
+	return s
+}
+
+// startSyncBackends is syncStack without a gateway.
+func startSyncBackends(t *testing.T, standinEnv map[string]string) *syncStack {
+	t.Helper()
+	cluster := kube.Shared(t)
+	nb := testenv.StartNetBox(t, testenv.NetBoxOptions{Env: standinEnv})
+	nb.CreateUser(t, testenv.User{Username: "hhgate-sync", Password: "x-unused-password", Superuser: true, Token: serviceToken})
+	nb.CreateUser(t, testenv.User{Username: user, Password: password, Superuser: true})
 	ns := strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))
 	if len(ns) > 50 {
 		ns = ns[:50]
 	}
-	return &syncStack{cluster: cluster, netbox: nb, gateway: gw, namespace: strings.Trim(ns, "-")}
+	return &syncStack{cluster: cluster, netbox: nb, namespace: strings.Trim(ns, "-")}
 }
 
 // fabric creates a fabric pointing at the cluster's namespace with a token
