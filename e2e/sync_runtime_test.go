@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -293,7 +295,12 @@ func TestKilledGatewaysSyncIsFinishedByTheOther(t *testing.T) {
 	id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))
 	sess := testenv.Login(t, victim.URL, user, password)
 	s.netbox.InjectFault(t, testenv.Fault{Route: "*", Method: "POST", DelayMS: 300, Times: -1})
-	go func() { _, _, _ = s.pressOn(t, victim, sess, id) }()
+	go func() {
+		// The answer never comes: the gateway is killed mid-sync.
+		path := fmt.Sprintf("/plugins/hedgehog/fabrics/%d/", id)
+		sess.Do(lenient{t}, http.MethodPost, path+"sync/", merge(http.Header{"X-Csrftoken": {sess.CSRFToken},
+			"Content-Type": {"application/json"}}, browserFetch(victim.URL, path)), nil)
+	}()
 	waitStatus(t, s.netbox, id, 60*time.Second, func(map[string]any) bool { return objectTotal(t, s, id) > 0 })
 	if err := syscall.Kill(victim.PID(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -324,6 +331,14 @@ func TestKilledGatewaysSyncIsFinishedByTheOther(t *testing.T) {
 		t.Errorf("survivor's recovery runs = %v, want 1", n)
 	}
 }
+
+// lenient is t for a request that is expected to fail: its Fatal ends
+// the goroutine without failing the test.
+type lenient struct{ *testing.T }
+
+func (lenient) Helper()               {}
+func (lenient) Fatal(...any)          { runtime.Goexit() }
+func (lenient) Fatalf(string, ...any) { runtime.Goexit() }
 
 func hasRecoveryEntry(t *testing.T, nb *testenv.NetBox) bool {
 	for _, e := range nb.JournalEntries(t) {
@@ -398,5 +413,48 @@ func TestLostBulkCreateAnswerCreatesEachObjectOnce(t *testing.T) {
 	}
 	if n := gw.metric(t, "hhgate_netbox_requests_total", `method="POST"`, `code="0"`); n != 1 {
 		t.Errorf("POSTs without answer = %v, want 1", n)
+	}
+}
+
+// TestPanicInTheEngineEndsAsError: in a gateway built with the
+// hhgate_faults tag, the engine panics for fabrics named "panic-…"; the
+// press gets a JSON internal_error, the fabric ends "error", and the same
+// gateway goes on serving and syncing other fabrics. The binary is
+// $HHGATE_FAULTS_BIN or built here. Real parts: kube-apiserver, Django
+// stand-in, a hhgate binary with the test fault hook.
+func TestPanicInTheEngineEndsAsError(t *testing.T) {
+	bin := os.Getenv("HHGATE_FAULTS_BIN")
+	if bin == "" {
+		root, _ := testenv.RepoRoot()
+		bin = filepath.Join(t.TempDir(), "hhgate-faults")
+		cmd := exec.Command("go", "build", "-tags", "hhgate_faults", "-o", bin, "./cmd/hhgate")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("building the faults binary: %v\n%s", err, out)
+		}
+	}
+	t.Setenv("HHGATE_BIN", bin)
+	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
+	gw := s.startRuntimeGateway(t, t.TempDir())
+	s.cluster.ApplyFixture(t, s.namespace)
+	token := s.cluster.Token(t, s.namespace, kube.AllResources())
+	fabric := func(name string) int {
+		return s.netbox.CreateFabric(t, map[string]any{"name": name, "kubernetes_server": s.cluster.Server,
+			"kubernetes_token": token, "kubernetes_ca_cert": string(s.cluster.CACert), "kubernetes_namespace": s.namespace})
+	}
+	bad, good := fabric("panic-"+s.namespace), fabric("fine-"+s.namespace)
+	sess := testenv.Login(t, gw.URL, user, password)
+	st, a, body := s.pressOn(t, gw, sess, bad)
+	if st != 500 || a.Success || a.Code != "internal_error" || !strings.Contains(a.Error, "panic") {
+		t.Fatalf("answer %d %.300s", st, body)
+	}
+	if f := s.netbox.Fabric(t, bad); f["sync_status"] != "error" || !strings.Contains(f["sync_error"].(string), "panic") {
+		t.Fatalf("fabric after the panic: %v %v", f["sync_status"], f["sync_error"])
+	}
+	if st, a, body := s.pressOn(t, gw, sess, good); st != 200 || !a.Success {
+		t.Fatalf("the gateway stopped syncing after the panic: %d %.300s", st, body)
+	}
+	if n := gw.metric(t, "hhgate_sync_runs_total", `code="internal_error"`); n != 1 {
+		t.Errorf("hhgate_sync_runs_total{code=internal_error} = %v, want 1", n)
 	}
 }

@@ -118,6 +118,9 @@ func (r *run) execute(ctx context.Context) {
 		return
 	}
 	r.fabric, r.fabricRead = f, true
+	if faultHook != nil {
+		faultHook(f.Name)
+	}
 	r.red.add(f.KubernetesToken)
 	r.red.add(f.KubernetesCACert)
 
