@@ -51,7 +51,7 @@ func (rt *Runtime) scan() {
 		}
 		rt.mu.Lock()
 		_, busy := rt.running[f.ID]
-		if busy || rt.recovering[f.ID] {
+		if busy || rt.recovering[f.ID] || rt.retrying[f.ID] {
 			rt.mu.Unlock()
 			continue
 		}
@@ -90,6 +90,13 @@ func (rt *Runtime) recoverFabric(id int) {
 	defer cancel()
 	state, err := engine.FabricState(ctx, id)
 	if err != nil || state.SyncStatus != netbox.SyncSyncing {
+		return
+	}
+	if kept, ok := rt.loadPending(ctx, k.pending); ok {
+		// The sync finished; only its status write is missing.
+		if err := engine.WriteStatus(ctx, id, kept.Status); err == nil {
+			_ = rt.storage.Delete(ctx, k.pending)
+		}
 		return
 	}
 	if err := engine.MarkInterrupted(ctx, id, InterruptedMessage); err != nil {

@@ -364,3 +364,32 @@ func TestCloseDrainsThenCancels(t *testing.T) {
 		t.Fatalf("cancelled %v after %s", cancelled.Load(), time.Since(begin))
 	}
 }
+
+// TestRecoveryWritesAKeptStatusInsteadOfInterrupting: a fabric "syncing"
+// whose sync finished but whose final status is kept in storage gets that
+// status, not "interrupted", and is not synced again.
+func TestRecoveryWritesAKeptStatusInsteadOfInterrupting(t *testing.T) {
+	storage := NewMemoryStorage()
+	eng := newScripted(func(ctx context.Context, id int) k8ssync.Result { return success(1) })
+	eng.status[8] = netbox.SyncSyncing
+	rt := NewRuntime(RuntimeConfig{Storage: storage, RecoveryInterval: 10 * time.Millisecond})
+	rec := pendingRecord{Seq: 1, Since: time.Now(), Status: json.RawMessage(`{"sync_status":"in_sync"}`)}
+	if err := rt.store(context.Background(), rt.keys(8).pending, rec); err != nil {
+		t.Fatal(err)
+	}
+	rt.mu.Lock()
+	rt.retrying[8] = false // as after a restart: nothing retries it in this process yet
+	rt.mu.Unlock()
+	k := rt.keys(8)
+	rt.UseEngine(eng, time.Minute)
+	defer rt.Close()
+	waitFor(t, func() bool {
+		_, err := storage.Load(context.Background(), k.pending)
+		return err != nil
+	})
+	eng.get(func() {
+		if eng.status[8] != netbox.SyncInSync || eng.syncs != 0 || len(eng.interrupted) != 0 {
+			t.Errorf("status %q, syncs %d, interrupted %v", eng.status[8], eng.syncs, eng.interrupted)
+		}
+	})
+}
