@@ -1,6 +1,7 @@
 package fabricsync
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,13 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/hhgate/hhgate/jsonerror"
 	"github.com/hhgate/hhgate/k8ssync"
+	"github.com/hhgate/hhgate/k8ssync/netbox"
 	"github.com/hhgate/hhgate/sessionguard"
 )
 
@@ -23,6 +24,15 @@ import (
 type Engine interface {
 	Sync(ctx context.Context, fabricID int) k8ssync.Result
 	TestConnection(ctx context.Context, fabricID int) k8ssync.ConnectionResult
+	// Fabrics and FabricState read fabric states for recovery.
+	Fabrics(ctx context.Context) ([]netbox.FabricState, error)
+	FabricState(ctx context.Context, fabricID int) (netbox.FabricState, error)
+	// WriteStatus writes a kept final status (Result.PendingStatus).
+	WriteStatus(ctx context.Context, fabricID int, status json.RawMessage) error
+	// MarkInterrupted writes sync_status "error" with reason.
+	MarkInterrupted(ctx context.Context, fabricID int, reason string) error
+	// Journal writes a journal entry on the fabric.
+	Journal(ctx context.Context, entry netbox.JournalEntry) error
 }
 
 // Machine codes of the refusals this package writes (besides jsonerror's).
@@ -49,9 +59,10 @@ type Config struct {
 	// Client sends the authorization requests; default a client with a
 	// 30-second timeout.
 	Client *http.Client
-	// Context is cancelled when the gateway stops; running syncs get it as
-	// their parent. Default context.Background().
-	Context context.Context
+	// Runtime runs the syncs; it outlives this Handler (a config reload
+	// builds a new Handler on the same Runtime). Default a Runtime of its
+	// own with in-memory storage.
+	Runtime *Runtime
 	// Logger receives one line per request it serves.
 	Logger *zap.Logger
 }
@@ -64,50 +75,25 @@ type Handler struct {
 	engine    Engine
 	timeout   time.Duration
 	client    *http.Client
-	ctx       context.Context
+	rt        *Runtime
 	log       *zap.Logger
-
-	mu      sync.Mutex
-	running map[int]*flight
-	// joined, when set (tests), is told each time a request joins a
-	// running sync.
-	joined func(fabricID int)
-}
-
-// flight is one sync in progress; requests for the same fabric join it.
-type flight struct {
-	done   chan struct{}
-	result k8ssync.Result
 }
 
 // New checks cfg and builds a Handler; errors name the Caddy field.
 func New(cfg Config) (*Handler, error) {
-	u, err := url.Parse(cfg.NetBoxURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("netbox_url: %q must be an http(s) URL such as http://127.0.0.1:8000", cfg.NetBoxURL)
+	if err := cfg.Check(); err != nil {
+		return nil, err
 	}
-	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
-		return nil, fmt.Errorf("netbox_url: %q must have no path, query or user info (set base_path for BASE_PATH)", cfg.NetBoxURL)
-	}
-	if cfg.Engine == nil {
-		return nil, errors.New("engine: required")
-	}
+	u, _ := url.Parse(cfg.NetBoxURL)
 	h := &Handler{
 		netboxURL: u.Scheme + "://" + u.Host,
-		basePath:  cfg.BasePath,
+		basePath:  cmp.Or(cfg.BasePath, "/"),
 		loginPath: cfg.LoginPath,
 		engine:    cfg.Engine,
 		timeout:   cfg.Timeout,
 		client:    cfg.Client,
-		ctx:       cfg.Context,
+		rt:        cfg.Runtime,
 		log:       cfg.Logger,
-		running:   map[int]*flight{},
-	}
-	if h.basePath == "" {
-		h.basePath = "/"
-	}
-	if !strings.HasPrefix(h.basePath, "/") || !strings.HasSuffix(h.basePath, "/") {
-		return nil, fmt.Errorf("base_path: %q must start and end with /", h.basePath)
 	}
 	if h.loginPath == "" {
 		h.loginPath = h.basePath + "login/"
@@ -122,13 +108,32 @@ func New(cfg Config) (*Handler, error) {
 	client := *h.client
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	h.client = &client
-	if h.ctx == nil {
-		h.ctx = context.Background()
-	}
 	if h.log == nil {
 		h.log = zap.NewNop()
 	}
+	if h.rt == nil {
+		h.rt = NewRuntime(RuntimeConfig{Namespace: h.netboxURL, Logger: h.log})
+	}
+	h.rt.UseEngine(h.engine, h.timeout)
 	return h, nil
+}
+
+// Check reports the first bad field of cfg, naming the Caddy field.
+func (cfg Config) Check() error {
+	u, err := url.Parse(cfg.NetBoxURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("netbox_url: %q must be an http(s) URL such as http://127.0.0.1:8000", cfg.NetBoxURL)
+	}
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
+		return fmt.Errorf("netbox_url: %q must have no path, query or user info (set base_path for BASE_PATH)", cfg.NetBoxURL)
+	}
+	if cfg.Engine == nil {
+		return errors.New("engine: required")
+	}
+	if bp := cfg.BasePath; bp != "" && (!strings.HasPrefix(bp, "/") || !strings.HasSuffix(bp, "/")) {
+		return fmt.Errorf("base_path: %q must start and end with /", bp)
+	}
+	return nil
 }
 
 // Serve answers the plugin's sync and test-connection URLs and passes every
@@ -144,12 +149,12 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.R
 			fmt.Sprintf("%s is not allowed here; use POST.", r.Method), ""))
 		return nil
 	}
-	change := map[string]any{"sync_status": "syncing"}
-	if act == actionTestConnection {
-		change = map[string]any{} // permission check only: nothing to change yet
-	}
+	// A PATCH that changes nothing: NetBox checks the change permission
+	// and writes no field. "syncing" is the sync's own write, made only
+	// by the holder of the fabric's lock, so that no press can land after
+	// a sync's final status.
 	authCtx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
-	a := h.authorize(authCtx, r, fabricID, change)
+	a := h.authorize(authCtx, r, fabricID, map[string]any{})
 	cancel()
 	for _, c := range a.setCookies {
 		w.Header().Add("Set-Cookie", c)
@@ -187,9 +192,14 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, fabricID int, a
 
 // sync starts the fabric's sync or joins the one running, and answers its
 // result. The sync is not tied to this request: it runs to completion (or
-// the timeout) even if the browser goes away.
+// the timeout) even if the browser goes away, and across config reloads.
 func (h *Handler) sync(w http.ResponseWriter, r *http.Request, fabricID int) {
-	f, started := h.join(fabricID, r)
+	header, host := userHeaders(r), r.Host
+	seen := h.rt.lastSeq(r.Context(), fabricID)
+	f, started := h.rt.join(fabricID, func() job {
+		return job{fabricID: fabricID, trigger: TriggerUser, engine: h.engine, timeout: h.timeout, seenSeq: seen,
+			who: func(ctx context.Context) string { return h.whoAmI(ctx, header, host) }}
+	})
 	select {
 	case <-f.done:
 	case <-r.Context().Done():
@@ -198,56 +208,6 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request, fabricID int) {
 	h.log.Info("fabric sync answered", zap.Int("fabric", fabricID), zap.Bool("started", started),
 		zap.Bool("success", f.result.Success), zap.String("code", f.result.Code))
 	writeJSON(w, syncStatus(f.result.Code), f.result)
-}
-
-// join returns the running flight for fabricID, or starts one.
-func (h *Handler) join(fabricID int, r *http.Request) (*flight, bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if f, ok := h.running[fabricID]; ok {
-		if h.joined != nil {
-			h.joined(fabricID)
-		}
-		return f, false
-	}
-	f := &flight{done: make(chan struct{})}
-	h.running[fabricID] = f
-	userHeaders := userHeaders(r)
-	host := r.Host
-	go func() {
-		defer func() {
-			h.mu.Lock()
-			delete(h.running, fabricID)
-			h.mu.Unlock()
-			close(f.done)
-		}()
-		ctx, cancel := context.WithTimeout(h.ctx, h.timeout)
-		defer cancel()
-		f.result = h.engine.Sync(ctx, fabricID)
-		if !f.result.StatusWritten {
-			h.endSyncingAsUser(fabricID, userHeaders, host, f.result)
-		}
-	}()
-	return f, true
-}
-
-// endSyncingAsUser is the last resort when the engine could not record the
-// outcome with the service token (wrong token, NetBox refusing it): the
-// user's authorization request set "syncing", so the user's credentials end
-// it, with the same headers that were just accepted.
-func (h *Handler) endSyncingAsUser(fabricID int, header http.Header, host string, res k8ssync.Result) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(h.ctx), 15*time.Second)
-	defer cancel()
-	r := &http.Request{Header: header, Host: host, URL: &url.URL{}}
-	msg := res.Error
-	if msg == "" {
-		msg = "the sync could not record its result"
-	}
-	a := h.authorize(ctx, r, fabricID, map[string]any{"sync_status": "error", "sync_error": msg})
-	if a.verdict != allowed {
-		h.log.Error("fabric left in syncing: neither the service token nor the user could record the outcome",
-			zap.Int("fabric", fabricID), zap.String("netbox_detail", a.detail))
-	}
 }
 
 func (h *Handler) testConnection(w http.ResponseWriter, r *http.Request, fabricID int) {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hhgate/hhgate/k8ssync"
+	"github.com/hhgate/hhgate/k8ssync/netbox"
 )
 
 // fakeEngine counts calls and can hold a sync until released.
@@ -34,6 +35,18 @@ func (e *fakeEngine) Sync(ctx context.Context, id int) k8ssync.Result {
 	}
 	return e.result
 }
+
+func (e *fakeEngine) Fabrics(context.Context) ([]netbox.FabricState, error) { return nil, nil }
+
+func (e *fakeEngine) FabricState(_ context.Context, id int) (netbox.FabricState, error) {
+	return netbox.FabricState{ID: id}, nil
+}
+
+func (e *fakeEngine) WriteStatus(context.Context, int, json.RawMessage) error { return nil }
+
+func (e *fakeEngine) MarkInterrupted(context.Context, int, string) error { return nil }
+
+func (e *fakeEngine) Journal(context.Context, netbox.JournalEntry) error { return nil }
 
 func (e *fakeEngine) TestConnection(ctx context.Context, id int) k8ssync.ConnectionResult {
 	e.tests.Add(1)
@@ -144,7 +157,7 @@ func TestAuthorizationCarriesTheUsersCredentials(t *testing.T) {
 		t.Fatalf("status %d, syncs %d", rec.Code, eng.syncs.Load())
 	}
 	got := nb.received[0]
-	if got.Method != http.MethodPatch || got.URL.Path != "/api/plugins/hedgehog/fabrics/7/" || nb.bodies[0] != `{"sync_status":"syncing"}` {
+	if got.Method != http.MethodPatch || got.URL.Path != "/api/plugins/hedgehog/fabrics/7/" || nb.bodies[0] != `{}` {
 		t.Errorf("authorization request %s %s %s", got.Method, got.URL.Path, nb.bodies[0])
 	}
 	for k, want := range map[string]string{
@@ -167,7 +180,7 @@ func TestConcurrentSyncsJoin(t *testing.T) {
 		result: k8ssync.Result{Success: true, Message: "Sync completed successfully!", StatusWritten: true}}
 	h := newHandler(t, &fakeNetBox{status: 200, body: `{}`}, eng)
 	joined := make(chan int, 1)
-	h.joined = func(id int) { joined <- id }
+	h.rt.joined = func(id int) { joined <- id }
 	answers := make(chan string, 2)
 	serve := func() {
 		rec := httptest.NewRecorder()
@@ -205,9 +218,9 @@ func TestSyncOutlivesTheBrowser(t *testing.T) {
 	<-eng.started
 	cancel()
 	<-done // the handler returned for the gone browser…
-	h.mu.Lock()
-	f := h.running[7]
-	h.mu.Unlock()
+	h.rt.mu.Lock()
+	f := h.rt.running[7]
+	h.rt.mu.Unlock()
 	if f == nil {
 		t.Fatal("the sync stopped with the browser")
 	}
@@ -219,28 +232,6 @@ func TestSyncOutlivesTheBrowser(t *testing.T) {
 	<-eng.started
 	if eng.syncs.Load() != 2 || rec.Code != 200 {
 		t.Fatalf("syncs %d, status %d", eng.syncs.Load(), rec.Code)
-	}
-}
-
-// TestUnrecordedOutcomeIsEndedAsTheUser: when the engine could not write
-// the final status with the service token, the user's credentials end the
-// "syncing" the user's request set.
-func TestUnrecordedOutcomeIsEndedAsTheUser(t *testing.T) {
-	eng := &fakeEngine{result: k8ssync.Result{Success: false, Code: k8ssync.CodeNetBoxForbidden, Error: "NetBox refused the service token"}}
-	nb := &fakeNetBox{status: 200, body: `{}`}
-	h := newHandler(t, nb, eng)
-	rec := httptest.NewRecorder()
-	_ = h.Serve(rec, syncRequest("/plugins/hedgehog/fabrics/7/sync/"), notReached)
-	if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), `"code":"netbox_forbidden"`) {
-		t.Fatalf("answer %d %s", rec.Code, rec.Body)
-	}
-	nb.mu.Lock()
-	defer nb.mu.Unlock()
-	if len(nb.bodies) != 2 || nb.bodies[1] != `{"sync_error":"NetBox refused the service token","sync_status":"error"}` {
-		t.Fatalf("requests to NetBox: %q", nb.bodies)
-	}
-	if nb.received[1].Header.Get("Cookie") != "sessionid=s1; csrftoken=c1" || nb.received[1].Header.Get("X-Csrftoken") != "page-token" {
-		t.Errorf("the follow-up did not carry the user's credentials")
 	}
 }
 

@@ -36,6 +36,7 @@ func New(o Options) (*Engine, error) {
 		Retry:      o.Retry,
 		Logger:     o.Logger.Named("netbox"),
 		Now:        o.Now,
+		Observe:    o.ObserveNetBox,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("k8ssync: %w", err)
@@ -46,8 +47,9 @@ func New(o Options) (*Engine, error) {
 // Sync copies fabric fabricID's custom resources into NetBox and records
 // the outcome on the fabric.
 //
-// The caller has set the fabric's sync_status to "syncing"; Sync always
-// ends it: whatever happens (a panic, its Timeout, ctx cancelled because
+// Sync sets the fabric's sync_status to "syncing" first (the caller holds
+// the fabric's lock, so no other sync writes its status meanwhile) and
+// always ends it: whatever happens (a panic, its Timeout, ctx cancelled because
 // the client went away), it writes the final status on a fresh context of
 // its own (StatusTimeout), unless the fabric does not exist. Callers that
 // want the sync to finish after their client leaves pass a context that is

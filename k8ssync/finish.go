@@ -2,6 +2,7 @@ package k8ssync
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime/debug"
 	"strings"
@@ -57,7 +58,9 @@ func (r *run) finish(parent context.Context) (res Result) {
 	}
 	ctx, cancel := r.e.statusContext(parent)
 	defer cancel()
-	if err := r.e.netbox.PatchFabric(ctx, r.id, r.fabricStatus(res, end)); err != nil {
+	status := r.fabricStatus(res, end)
+	if err := r.e.netbox.PatchFabric(ctx, r.id, status); err != nil {
+		res.PendingStatus = pending(status)
 		msg := r.red.clean(fmt.Sprintf("fabric %d: write status: %v", r.id, err))
 		res.Stats.Errors++
 		if len(res.Stats.ErrorDetails) < MaxErrorDetails {
@@ -228,8 +231,12 @@ func (r *run) lastResort(parent context.Context, msg string) Result {
 	res.Stats.Details = res.Stats.summary()
 	ctx, cancel := r.e.statusContext(parent)
 	defer cancel()
-	err := r.e.netbox.PatchFabric(ctx, r.id, netbox.FabricStatus{SyncStatus: ptr(netbox.SyncError), SyncError: ptr(msg)})
+	status := netbox.FabricStatus{SyncStatus: ptr(netbox.SyncError), SyncError: ptr(msg)}
+	err := r.e.netbox.PatchFabric(ctx, r.id, status)
 	res.StatusWritten = err == nil
+	if err != nil {
+		res.PendingStatus = pending(status)
+	}
 	return res
 }
 
@@ -250,6 +257,16 @@ func (r *run) logged(res Result) Result {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// pending is the final status write as JSON, for a caller that keeps it
+// and retries it later (WriteStatus). It holds no secret.
+func pending(s netbox.FabricStatus) json.RawMessage {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	return b
+}
 
 func clip(s string) string {
 	if len(s) <= maxSyncError {

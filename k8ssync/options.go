@@ -57,6 +57,9 @@ type Options struct {
 	NewDynamicClient func(*rest.Config) (dynamic.Interface, error)
 	// UserAgent is sent to the API server; default "hhgate-fabric-sync".
 	UserAgent string
+	// ObserveNetBox is told about every NetBox request and retry
+	// (metrics); optional.
+	ObserveNetBox netbox.Observer
 }
 
 // Bool returns a pointer to b, for Options.Prune.

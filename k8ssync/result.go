@@ -1,6 +1,9 @@
 package k8ssync
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Machine-readable failure codes (Result.Code).
 const (
@@ -72,6 +75,10 @@ type Result struct {
 	// succeeded. When false, the fabric may still show "syncing" and
 	// Error says why.
 	StatusWritten bool `json:"-"`
+	// PendingStatus is the final status write that could not be made (the
+	// PATCH body, no secrets), when StatusWritten is false: the caller
+	// keeps it and retries it with Engine.WriteStatus.
+	PendingStatus json.RawMessage `json:"-"`
 }
 
 // Stats are the counts of a sync; the JSON names are the plugin's plus

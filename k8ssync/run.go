@@ -103,6 +103,9 @@ func (r *run) noteContext(syncCtx, callerCtx context.Context) {
 }
 
 func (r *run) execute(ctx context.Context) {
+	if !r.markSyncing(ctx) {
+		return
+	}
 	f, err := r.e.netbox.GetFabric(ctx, r.id)
 	if err != nil {
 		if netbox.IsNotFound(err) {
@@ -115,6 +118,9 @@ func (r *run) execute(ctx context.Context) {
 		return
 	}
 	r.fabric, r.fabricRead = f, true
+	if faultHook != nil {
+		faultHook(f.Name)
+	}
 	r.red.add(f.KubernetesToken)
 	r.red.add(f.KubernetesCACert)
 
@@ -136,6 +142,24 @@ func (r *run) execute(ctx context.Context) {
 	for i, k := range kinds.All {
 		r.syncKind(ctx, k, r.listings[i], objects[i])
 	}
+}
+
+// markSyncing sets sync_status "syncing" with the service token. Only the
+// sync writes it, and only while it holds the fabric's lock, so that its
+// final status write is the last status write of the run.
+func (r *run) markSyncing(ctx context.Context) bool {
+	err := r.e.netbox.PatchFabric(ctx, r.id, netbox.FabricStatus{SyncStatus: ptr(netbox.SyncSyncing)})
+	switch {
+	case err == nil:
+		return true
+	case netbox.IsNotFound(err):
+		r.fabricMissing = true
+		r.addError("", "", "read_fabric", fmt.Sprintf("fabric %d not found", r.id))
+	default:
+		r.netboxFailed(ctx, err, true)
+		r.addError("", "", "write_status", fmt.Sprintf("fabric %d: set syncing: %v", r.id, err))
+	}
+	return false
 }
 
 // connect builds the fabric's Kubernetes reader. A configuration that

@@ -382,8 +382,10 @@ func TestSyncErrorKeepsTheFirstRealErrors(t *testing.T) {
 func TestFabricNotFoundWritesNothing(t *testing.T) {
 	h := newHarness(t)
 	res := h.engine.Sync(t.Context(), 99)
-	if res.Success || res.Code != CodeFabricNotFound || len(h.nb.FabricPatches(99)) != 0 {
-		t.Errorf("result = %s %q", res.Code, res.Error)
+	// The only request is the "syncing" PATCH that NetBox answers 404.
+	if patches := h.nb.FabricPatches(99); res.Success || res.Code != CodeFabricNotFound || len(patches) != 1 ||
+		patches[0]["sync_status"] != "syncing" || res.StatusWritten || res.PendingStatus != nil {
+		t.Errorf("result = %s %q, patches %v", res.Code, res.Error, patches)
 	}
 }
 

@@ -86,6 +86,9 @@ type Fault struct {
 	// ({"error", "exception", "netbox_version", "python_version"}) and
 	// {"detail": "..."} otherwise.
 	Body any `json:"body,omitempty"`
+	// Drop lets the request through (it is committed), then closes the
+	// connection without an answer: a lost answer. Takes no Status.
+	Drop bool `json:"drop,omitempty"`
 }
 
 // InjectFault adds a fault; faults are tried in the order they were added.

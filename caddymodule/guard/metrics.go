@@ -1,39 +1,24 @@
 package guard
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hhgate/hhgate/caddymodule/internal/metrics"
 )
 
 // answerCounter counts the answers the guard wrote, by error code.
 type answerCounter struct{ vec *prometheus.CounterVec }
 
 // registerAnswerCounter registers hhgate_guard_answers_total in Caddy's
-// metrics registry, reusing the collector when several guards (sites, or a
-// config reload) register it.
+// metrics registry (shared by every guard and kept across reloads).
 func registerAnswerCounter(reg prometheus.Registerer) (answerCounter, error) {
-	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
+	vec, err := metrics.CounterVec(reg, prometheus.CounterOpts{
 		Namespace: "hhgate",
 		Subsystem: "guard",
 		Name:      "answers_total",
 		Help:      "Answers the session guard wrote in place of NetBox's, by error code.",
-	}, []string{"error"})
-	if reg == nil {
-		return answerCounter{vec: vec}, nil
-	}
-	if err := reg.Register(vec); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return answerCounter{}, err
-		}
-		existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
-		if !ok {
-			return answerCounter{}, err
-		}
-		vec = existing
-	}
-	return answerCounter{vec: vec}, nil
+	}, "error")
+	return answerCounter{vec: vec}, err
 }
 
 func (c answerCounter) inc(code string) {

@@ -24,6 +24,8 @@ func init() {
 //	    timeout                  <duration>
 //	    batch_size               <n>
 //	    insecure_skip_tls_verify
+//	    recovery_interval        <duration>
+//	    shutdown_drain           <duration>
 //	}
 func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
@@ -57,6 +59,16 @@ func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("timeout: %v", err)
 			}
 			hs.Timeout = caddy.Duration(dur)
+		case "recovery_interval", "shutdown_drain":
+			dur, err := caddy.ParseDuration(value)
+			if err != nil {
+				return d.Errf("%s: %v", option, err)
+			}
+			if option == "recovery_interval" {
+				hs.RecoveryInterval = caddy.Duration(dur)
+			} else {
+				hs.ShutdownDrain = caddy.Duration(dur)
+			}
 		case "batch_size":
 			n, err := strconv.Atoi(value)
 			if err != nil {

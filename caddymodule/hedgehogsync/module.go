@@ -3,6 +3,7 @@
 package hedgehogsync
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -61,7 +62,30 @@ type HedgehogSync struct {
 	// system roots.
 	InsecureSkipTLSVerify bool `json:"insecure_skip_tls_verify,omitempty"`
 
-	handler *fabricsync.Handler
+	// How often the gateway looks for fabrics left "syncing" by a gateway
+	// that stopped (and at start-up). Default 10s.
+	RecoveryInterval caddy.Duration `json:"recovery_interval,omitempty"`
+
+	// How long the gateway's shutdown waits for running syncs before
+	// cancelling them (they still write their final status). Default 10s.
+	ShutdownDrain caddy.Duration `json:"shutdown_drain,omitempty"`
+
+	handler    *fabricsync.Handler
+	runtimeKey string
+}
+
+// runtimes holds one fabricsync.Runtime per NetBox for the whole process:
+// a config reload provisions the new module before it cleans up the old
+// one, so the count never drops to zero and running syncs go on.
+var runtimes = caddy.NewUsagePool()
+
+type pooledRuntime struct{ *fabricsync.Runtime }
+
+// Destruct runs when the last config using the runtime is gone: the
+// process stops.
+func (p pooledRuntime) Destruct() error {
+	p.Close()
+	return nil
 }
 
 // CaddyModule returns the Caddy module information.
@@ -89,6 +113,14 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("batch_size: %d is above NetBox's page limit of 1000", hs.BatchSize)
 	case hs.Timeout < 0:
 		return fmt.Errorf("timeout: %s must be positive", time.Duration(hs.Timeout))
+	case hs.RecoveryInterval < 0:
+		return fmt.Errorf("recovery_interval: %s must be positive", time.Duration(hs.RecoveryInterval))
+	case hs.ShutdownDrain < 0:
+		return fmt.Errorf("shutdown_drain: %s must be positive", time.Duration(hs.ShutdownDrain))
+	}
+	m, err := registerSyncMetrics(ctx.GetMetricsRegistry())
+	if err != nil {
+		return err
 	}
 	logger := ctx.Logger()
 	if hs.InsecureSkipTLSVerify {
@@ -106,20 +138,29 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		Timeout:               timeout,
 		InsecureSkipTLSVerify: hs.InsecureSkipTLSVerify,
 		Logger:                logger.Named("engine"),
+		ObserveNetBox:         m.netboxObserver(),
 	})
 	if err != nil {
 		return fmt.Errorf("netbox_url: %w", err)
 	}
-	h, err := fabricsync.New(fabricsync.Config{
+	cfg := fabricsync.Config{
 		NetBoxURL: netboxURL,
 		BasePath:  hs.BasePath,
 		LoginPath: hs.LoginPath,
 		Engine:    engine,
 		Timeout:   timeout,
-		Context:   ctx,
 		Logger:    logger,
-	})
+	}
+	if err := cfg.Check(); err != nil {
+		return err
+	}
+	if cfg.Runtime, err = hs.runtime(ctx, netboxURL, m); err != nil {
+		return err
+	}
+	h, err := fabricsync.New(cfg)
 	if err != nil {
+		_, _ = runtimes.Delete(hs.runtimeKey)
+		hs.runtimeKey = ""
 		return err
 	}
 	hs.handler = h
@@ -135,6 +176,38 @@ func withScheme(addr string) string {
 	return "http://" + addr
 }
 
+// runtime returns the process's runtime for this NetBox, creating it with
+// the configured storage on first use.
+func (hs *HedgehogSync) runtime(ctx caddy.Context, netboxURL string, m *syncMetrics) (*fabricsync.Runtime, error) {
+	hs.runtimeKey = "hedgehog_sync " + netboxURL
+	storage := ctx.Storage()
+	logger := ctx.Logger().Named("runtime")
+	v, _, err := runtimes.LoadOrNew(hs.runtimeKey, func() (caddy.Destructor, error) {
+		return pooledRuntime{fabricsync.NewRuntime(fabricsync.RuntimeConfig{
+			Storage:          storage,
+			Namespace:        netboxURL,
+			RecoveryInterval: time.Duration(hs.RecoveryInterval),
+			Drain:            cmp.Or(time.Duration(hs.ShutdownDrain), 10*time.Second),
+			Observer:         m,
+			Logger:           logger,
+		})}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sync runtime: %w", err)
+	}
+	return v.(pooledRuntime).Runtime, nil
+}
+
+// Cleanup releases this config's use of the runtime; the last release
+// (process stop) drains the running syncs.
+func (hs *HedgehogSync) Cleanup() error {
+	if hs.runtimeKey == "" {
+		return nil
+	}
+	_, err := runtimes.Delete(hs.runtimeKey)
+	return err
+}
+
 // ServeHTTP implements caddyhttp.MiddlewareHandler. The authorization
 // request gets the client address Caddy determined (trusted_proxies).
 func (hs *HedgehogSync) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
@@ -145,5 +218,6 @@ func (hs *HedgehogSync) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*HedgehogSync)(nil)
+	_ caddy.CleanerUpper          = (*HedgehogSync)(nil)
 	_ caddyhttp.MiddlewareHandler = (*HedgehogSync)(nil)
 )

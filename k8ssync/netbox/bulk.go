@@ -84,13 +84,22 @@ type item struct {
 	index int
 	data  []byte
 	err   error
+	// key identifies a created object when an answer is lost (Reconcile).
+	key objectKey
+}
+
+// objectKey is the plugin's unique key of a CRD object.
+type objectKey struct {
+	fabric          int
+	namespace, name string
 }
 
 func marshalAll(records []Record) []item {
 	items := make([]item, len(records))
 	for i := range records {
 		data, err := json.Marshal(&records[i])
-		items[i] = item{index: i, data: data, err: err}
+		items[i] = item{index: i, data: data, err: err,
+			key: objectKey{records[i].Fabric, records[i].Namespace, records[i].Name}}
 	}
 	return items
 }
@@ -129,10 +138,19 @@ func (c *Client) bulk(ctx context.Context, method, route string, items []item) B
 //     without saying which: the batch is bisected until the refused objects
 //     are alone.
 func (c *Client) send(ctx context.Context, method, route string, batch []item, res *BulkResult) {
+	c.sendAttempt(ctx, method, route, batch, res, 1)
+}
+
+func (c *Client) sendAttempt(ctx context.Context, method, route string, batch []item, res *BulkResult, attempt int) {
 	res.Requests++
 	_, err := c.do(ctx, method, RoutePath(route), nil, joinItems(batch))
 	if err == nil {
 		res.Written += len(batch)
+		return
+	}
+	var uncertain *UncertainError
+	if errors.As(err, &uncertain) {
+		c.reconcile(ctx, route, batch, res, attempt, uncertain.Err)
 		return
 	}
 	var h *HTTPError
@@ -155,7 +173,7 @@ func (c *Client) send(ctx context.Context, method, route string, batch []item, r
 			res.Failures = append(res.Failures, Failure{Index: batch[i].index, Refused: true, Message: msg})
 		}
 		if len(good) > 0 {
-			c.send(ctx, method, route, good, res)
+			c.sendAttempt(ctx, method, route, good, res, attempt)
 		}
 		return
 	}

@@ -56,6 +56,15 @@ type Options struct {
 	Logger *zap.Logger
 	// Now is the clock used for Retry-After dates; default time.Now.
 	Now func() time.Time
+	// Observe receives every attempt and retry (metrics); optional.
+	Observe Observer
+}
+
+// Observer is told about requests, for metrics. Status is 0 when no
+// answer arrived.
+type Observer struct {
+	Request func(method string, status int)
+	Retry   func(method string)
 }
 
 // Client talks to one NetBox. It is safe for concurrent use.
@@ -69,6 +78,7 @@ type Client struct {
 	retry     RetryPolicy
 	log       *zap.Logger
 	now       func() time.Time
+	observe   Observer
 }
 
 // New checks o and returns a Client.
@@ -102,6 +112,7 @@ func New(o Options) (*Client, error) {
 		retry:     o.Retry.withDefaults(),
 		log:       o.Logger,
 		now:       o.Now,
+		observe:   o.Observe,
 	}
 	if c.http == nil {
 		c.http = &http.Client{}
@@ -147,6 +158,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 		}
+		if method == http.MethodPost && worthRetrying(err) && !provablyUnsent(err) {
+			// NetBox may have committed it: the caller re-reads instead.
+			return nil, &UncertainError{Err: err}
+		}
 		var delay time.Duration
 		var h *HTTPError
 		switch {
@@ -175,6 +190,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		if h != nil {
 			why = zap.Int("status", h.Status)
 		}
+		if c.observe.Retry != nil {
+			c.observe.Retry(method)
+		}
 		c.log.Warn("netbox request failed, retrying",
 			zap.String("method", method), zap.String("path", path),
 			zap.Int("attempt", attempt), zap.Duration("delay", delay), why)
@@ -202,6 +220,13 @@ func (c *Client) once(ctx context.Context, method, target, path string, body []b
 		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
+	if c.observe.Request != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		c.observe.Request(method, status)
+	}
 	if err != nil {
 		// *url.Error names the URL, which carries no credentials.
 		return nil, nil, fmt.Errorf("%s %s: %w", method, path, unwrapURL(err))

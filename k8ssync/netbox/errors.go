@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -125,4 +126,35 @@ func clip(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:maxMessage], "") + "…"
+}
+
+// UncertainError is a POST whose outcome is unknown: the request may have
+// reached NetBox and been committed although no answer came back (a
+// dropped connection, a timeout, a 5xx from NetBox or a proxy in front of
+// it). It is never retried blindly: Create re-reads what it wrote.
+type UncertainError struct{ Err error }
+
+func (e *UncertainError) Error() string { return e.Err.Error() }
+func (e *UncertainError) Unwrap() error { return e.Err }
+
+// provablyUnsent reports whether err shows that NetBox did not act on the
+// request: the connection was refused (nothing was sent), or NetBox
+// answered 429 or 503 (it refused the request before doing anything).
+func provablyUnsent(err error) bool {
+	var h *HTTPError
+	if errors.As(err, &h) {
+		return h.Status == http.StatusTooManyRequests || h.Status == http.StatusServiceUnavailable
+	}
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// worthRetrying reports whether err may go away by itself: a 408, 429 or
+// 5xx answer, or a transport error other than a certificate problem.
+func worthRetrying(err error) bool {
+	var h *HTTPError
+	if errors.As(err, &h) {
+		return retryable(h.Status)
+	}
+	return transportRetryable(err)
 }

@@ -34,6 +34,9 @@ type Fault struct {
 	Status int
 	Header http.Header
 	Body   string
+	// DropAfterCommit handles the request normally (it is committed),
+	// then closes the connection without answering.
+	DropAfterCommit bool
 }
 
 // Server is the fake NetBox.
@@ -166,7 +169,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	fault := s.fault
 	s.mu.Unlock()
 	if fault != nil {
-		if f := fault(req); f.Status != 0 {
+		f := fault(req)
+		if f.DropAfterCommit {
+			s.answer(httptest.NewRecorder(), r, req, body)
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		if f.Status != 0 {
 			for k, v := range f.Header {
 				w.Header()[k] = v
 			}
@@ -175,6 +186,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.answer(w, r, req, body)
+}
+
+// answer is the fake's normal handling of a request.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, req Request, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if req.Auth != s.auth {

@@ -13,7 +13,7 @@ from django.conf import settings
 
 _lock = threading.Lock()
 _counts = {}
-_faults = []  # dicts: route, method, status, times (-1 = unlimited), delay_ms, body
+_faults = []  # dicts: route, method, status, times (-1 = unlimited), delay_ms, body, drop
 
 COUNTED_METHODS = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE')
 
@@ -55,7 +55,7 @@ def add_fault(spec):
     """Validates and adds {"route", "method", "status", "times", "delay_ms", "body"}."""
     if not isinstance(spec, dict):
         raise ValueError('a fault is a JSON object')
-    unknown = set(spec) - {'route', 'method', 'status', 'times', 'delay_ms', 'body'}
+    unknown = set(spec) - {'route', 'method', 'status', 'times', 'delay_ms', 'body', 'drop'}
     if unknown:
         raise ValueError(f'unknown fault fields: {sorted(unknown)}')
     fault = {
@@ -65,11 +65,16 @@ def add_fault(spec):
         'times': int(spec.get('times') or 1),
         'delay_ms': int(spec.get('delay_ms') or 0),
         'body': spec.get('body'),
+        # drop: handle the request normally (it is committed), then close the connection
+        # without answering, as when a proxy or the network loses NetBox's answer.
+        'drop': bool(spec.get('drop')),
     }
     if fault['status'] and not 100 <= fault['status'] <= 599:
         raise ValueError('status must be an HTTP status code (or 0 to only delay)')
-    if not fault['status'] and not fault['delay_ms']:
-        raise ValueError('a fault needs a status, a delay_ms, or both')
+    if not fault['status'] and not fault['delay_ms'] and not fault['drop']:
+        raise ValueError('a fault needs a status, a delay_ms, a drop, or a combination')
+    if fault['drop'] and fault['status']:
+        raise ValueError('a drop fault answers nothing: it takes no status')
     if fault['times'] < -1 or fault['delay_ms'] < 0:
         raise ValueError('times must be >= 1 (or -1 for unlimited), delay_ms >= 0')
     with _lock:
@@ -117,3 +122,7 @@ def fault_body(fault, route, method):
 def delay(fault):
     if fault['delay_ms']:
         time.sleep(fault['delay_ms'] / 1000)
+
+
+# The WSGI environ key that tells standin.server to close the connection instead of answering.
+DROP_CONNECTION = 'standin.drop_connection'

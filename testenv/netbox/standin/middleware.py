@@ -166,6 +166,10 @@ class PluginAPIFaultMiddleware:
         if fault is None:
             return self.get_response(request)
         faults.delay(fault)
+        if fault['drop']:
+            response = self.get_response(request)
+            request.META[faults.DROP_CONNECTION] = True  # request.META is the WSGI environ
+            return response
         if not fault['status']:
             return self.get_response(request)
         body = faults.fault_body(fault, route, request.method)

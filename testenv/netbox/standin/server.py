@@ -90,7 +90,21 @@ class RequestHandler(WSGIRequestHandler):
 
         handler = ServerHandler(stdin, self.wfile, self.get_stderr(), environ)
         handler.request_handler = self
-        handler.run(self.server.get_app())
+        handler.run(self.droppable(self.server.get_app()))
+
+    def droppable(self, app):
+        """app, except that a request the fault middleware marked (faults.DROP_CONNECTION) gets
+        no answer at all: the connection is shut down after the view ran and committed."""
+        def run(environ, start_response):
+            result = app(environ, start_response)
+            if environ.get('standin.drop_connection'):
+                if hasattr(result, 'close'):
+                    result.close()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return []
+            return result
+        return run
 
 
 def serve(sock, app, keepalive=0):

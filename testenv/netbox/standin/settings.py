@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     'rest_framework.authtoken',
     'standin',
     'netbox_hedgehog',
+    'extras',
 ]
 
 # Same order as NetBox's MIDDLEWARE for the parts that matter to a gateway (CORS, locale,

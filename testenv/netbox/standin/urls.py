@@ -3,6 +3,8 @@ control endpoints at /-/standin/ (outside BASE_PATH, see control.py)."""
 from django.conf import settings
 from django.urls import include, path
 
+from extras import control as extras_control
+
 from . import api, control, views
 
 plugin_patterns = [
@@ -25,6 +27,7 @@ netbox_patterns = [
     path('api/authentication-check/', api.AuthenticationCheckView.as_view(), name='authentication-check'),
     path('api/users/config/', api.UserConfigView.as_view(), name='users-api:userconfig'),
     path('api/plugins/', include((plugin_api_patterns, 'plugins-api'))),
+    path('api/extras/', include('extras.api')),
     path('graphql/', views.GraphQLView.as_view(), name='graphql'),
 ]
 
@@ -41,6 +44,7 @@ control_patterns = [
     path('api-requests/reset/', control.api_requests_reset),
     path('faults/', control.faults),
     path('objects/<str:route>/', control.objects),
+    path('journal-entries/', extras_control.journal_entries),
 ]
 
 urlpatterns = [

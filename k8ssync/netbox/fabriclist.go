@@ -1,0 +1,67 @@
+package netbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+)
+
+// FabricState is the part of a fabric the gateway's recovery reads: no
+// secrets at all.
+type FabricState struct {
+	ID          int    `json:"id"`
+	Name        string `json:"name"`
+	SyncStatus  string `json:"sync_status"`
+	SyncEnabled bool   `json:"sync_enabled"`
+}
+
+// ListFabrics reads every fabric's state, page by page.
+func (c *Client) ListFabrics(ctx context.Context) ([]FabricState, error) {
+	var out []FabricState
+	path := APIPrefix + "fabrics/"
+	for offset := 0; ; {
+		q := url.Values{}
+		q.Set("limit", strconv.Itoa(c.pageSize))
+		q.Set("offset", strconv.Itoa(offset))
+		q.Set("ordering", "id")
+		body, err := c.do(ctx, "GET", path, q, nil)
+		if err != nil {
+			return nil, fmt.Errorf("list fabrics: %w", err)
+		}
+		var p struct {
+			Count   int           `json:"count"`
+			Results []FabricState `json:"results"`
+		}
+		if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
+			return nil, fmt.Errorf("list fabrics: decode page at offset %d: %v", offset, jsonErrorKind(err))
+		}
+		out = append(out, p.Results...)
+		offset += len(p.Results)
+		if len(p.Results) == 0 || offset >= p.Count {
+			return out, nil
+		}
+	}
+}
+
+// GetFabricState reads one fabric's state.
+func (c *Client) GetFabricState(ctx context.Context, id int) (FabricState, error) {
+	body, err := c.do(ctx, "GET", fabricPath(id), nil, nil)
+	if err != nil {
+		return FabricState{}, err
+	}
+	var f FabricState
+	if err := json.Unmarshal(body, &f); err != nil {
+		return FabricState{}, fmt.Errorf("GET %s: decode fabric: %v", fabricPath(id), jsonErrorKind(err))
+	}
+	return f, nil
+}
+
+// PatchFabricRaw writes an already encoded FabricStatus (a final status
+// kept for a later retry).
+func (c *Client) PatchFabricRaw(ctx context.Context, id int, body json.RawMessage) error {
+	_, err := c.do(ctx, "PATCH", fabricPath(id), nil, body)
+	return err
+}
