@@ -6,5 +6,6 @@ package hhgate
 import (
 	_ "github.com/hhgate/hhgate/caddymodule/guard"
 	_ "github.com/hhgate/hhgate/caddymodule/hedgehogsync"
+	_ "github.com/hhgate/hhgate/caddymodule/netboxsite"
 	_ "github.com/hhgate/hhgate/caddymodule/oidc"
 )
