@@ -7,5 +7,6 @@ import (
 	_ "github.com/hhgate/hhgate/caddymodule/clientheaders"
 	_ "github.com/hhgate/hhgate/caddymodule/guard"
 	_ "github.com/hhgate/hhgate/caddymodule/hedgehogsync"
+	_ "github.com/hhgate/hhgate/caddymodule/netboxsite"
 	_ "github.com/hhgate/hhgate/caddymodule/oidc"
 )

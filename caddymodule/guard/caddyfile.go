@@ -30,7 +30,10 @@ func init() {
 //	    csrf_cookie         <name>
 //	}
 //
-// api_prefix and ajax_path may repeat; their values add up. inject_script
+// api_prefix and ajax_path may repeat; their values add up. The options
+// NetBox's site has in common with the other handlers (base_path through
+// unavailable_message) can instead be declared once in the global "netbox"
+// option; those given here win. inject_script
 // alone means on; on/off (or true/false) lets an environment variable
 // decide.
 func (ng *NetBoxGuard) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -57,48 +60,30 @@ func (ng *NetBoxGuard) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("warn_before: %v", err)
 			}
 			ng.WarnBefore = caddy.Duration(dur)
-		case "base_path", "login_path", "message", "csrf_message", "unavailable_message", "csrf_page", "session_cookie", "csrf_cookie":
+		case "csrf_page", "session_cookie", "csrf_cookie":
 			var value string
 			if !d.AllArgs(&value) {
 				return d.ArgErr()
 			}
-			*ng.stringOption(option) = value
-		case "api_prefix", "ajax_path":
-			values := d.RemainingArgs()
-			if len(values) == 0 {
-				return d.ArgErr()
-			}
-			if option == "api_prefix" {
-				ng.APIPrefixes = append(ng.APIPrefixes, values...)
-			} else {
-				ng.AJAXPaths = append(ng.AJAXPaths, values...)
+			switch option {
+			case "csrf_page":
+				ng.CSRFPage = value
+			case "session_cookie":
+				ng.SessionCookie = value
+			default:
+				ng.CSRFCookie = value
 			}
 		default:
-			return d.Errf("unrecognized netbox_guard option '%s'", option)
+			handled, err := ng.UnmarshalOption(d)
+			if err != nil {
+				return err
+			}
+			if !handled {
+				return d.Errf("unrecognized netbox_guard option '%s'", option)
+			}
 		}
 	}
 	return nil
-}
-
-func (ng *NetBoxGuard) stringOption(name string) *string {
-	switch name {
-	case "base_path":
-		return &ng.BasePath
-	case "login_path":
-		return &ng.LoginPath
-	case "message":
-		return &ng.Message
-	case "csrf_message":
-		return &ng.CSRFMessage
-	case "csrf_page":
-		return &ng.CSRFPage
-	case "session_cookie":
-		return &ng.SessionCookie
-	case "csrf_cookie":
-		return &ng.CSRFCookie
-	default:
-		return &ng.UnavailableMessage
-	}
 }
 
 // parseSwitch reads an optional on/off argument; none means on.

@@ -9,6 +9,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
+
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 )
 
 func TestUnmarshalCaddyfile(t *testing.T) {
@@ -37,10 +39,12 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 				csrf_cookie nbcsrf
 			}`,
 			want: NetBoxGuard{
-				BasePath: "/netbox/", LoginPath: "/netbox/login/",
-				APIPrefixes: []string{"/netbox/api/", "/netbox/graphql/", "/netbox/extra/"},
-				AJAXPaths:   []string{"/netbox/plugins/hedgehog/fabrics/*/sync/"},
-				Message:     "Please sign in again.", CSRFMessage: "Please reload.", UnavailableMessage: "NetBox is down.",
+				Site: netboxsite.Site{
+					BasePath: "/netbox/", LoginPath: "/netbox/login/",
+					APIPrefixes: []string{"/netbox/api/", "/netbox/graphql/", "/netbox/extra/"},
+					AJAXPaths:   []string{"/netbox/plugins/hedgehog/fabrics/*/sync/"},
+					Message:     "Please sign in again.", CSRFMessage: "Please reload.", UnavailableMessage: "NetBox is down.",
+				},
 				InjectScript: true, WarnBefore: caddy.Duration(5 * time.Minute), CSRFPage: "/netbox/dcim/", SessionCookie: "nbsession", CSRFCookie: "nbcsrf",
 			},
 		},
@@ -86,10 +90,10 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 	defer cancel()
 	for field, ng := range map[string]*NetBoxGuard{
-		"login_path":     {LoginPath: "login"},
-		"api_prefix[0]":  {APIPrefixes: []string{"api/"}},
-		"ajax_path[1]":   {AJAXPaths: []string{"/ok/*", "/bad/["}},
-		"base_path":      {BasePath: "/netbox"},
+		"login_path":     {Site: netboxsite.Site{LoginPath: "login"}},
+		"api_prefix[0]":  {Site: netboxsite.Site{APIPrefixes: []string{"api/"}}},
+		"ajax_path[1]":   {Site: netboxsite.Site{AJAXPaths: []string{"/ok/*", "/bad/["}}},
+		"base_path":      {Site: netboxsite.Site{BasePath: "/netbox"}},
 		"warn_before":    {InjectScript: true, WarnBefore: caddy.Duration(-time.Second)},
 		"csrf_page":      {InjectScript: true, CSRFPage: "dcim/"},
 		"session_cookie": {InjectScript: true, SessionCookie: "bad name"},

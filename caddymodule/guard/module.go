@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 	"github.com/hhgate/hhgate/sessionguard"
 )
 
@@ -26,30 +27,11 @@ func init() {
 // every answer it does not rewrite is streamed. Place it before
 // reverse_proxy.
 type NetBoxGuard struct {
-	// NetBox's BASE_PATH as a path, "/" (default) or for example "/netbox/".
-	// It prefixes the defaults of login_path and api_prefix.
-	BasePath string `json:"base_path,omitempty"`
-
-	// NetBox's LOGIN_URL path. Default: base_path + "login/".
-	LoginPath string `json:"login_path,omitempty"`
-
-	// Path prefixes whose requests are always programmatic.
-	// Default: base_path + "api/" and base_path + "graphql/".
-	APIPrefixes []string `json:"api_prefix,omitempty"`
-
-	// Extra path patterns whose requests are programmatic. A pattern ending
-	// in "*" is a prefix; otherwise "*" matches within one path segment.
-	AJAXPaths []string `json:"ajax_path,omitempty"`
-
-	// Text shown when the NetBox session has expired.
-	// Default: "Your session has expired. Please log in again."
-	Message string `json:"message,omitempty"`
-
-	// Text shown when NetBox refused the page's CSRF token.
-	CSRFMessage string `json:"csrf_message,omitempty"`
-
-	// Text shown when NetBox cannot be reached.
-	UnavailableMessage string `json:"unavailable_message,omitempty"`
+	// What every hhgate handler knows about NetBox: base_path, login_path,
+	// api_prefix, ajax_path, message, csrf_message, unavailable_message.
+	// Options left empty here come from the global "netbox" option (the
+	// netbox app), then from NetBox's defaults.
+	netboxsite.Site
 
 	// Session-aware pages: add the shim script to NetBox's HTML pages and
 	// answer <base_path>.hhgate/ (shim.js, relogin-done, csrf, session).
@@ -94,6 +76,11 @@ func (ng *NetBoxGuard) Provision(ctx caddy.Context) error {
 		return err
 	}
 	ng.answers = answers
+	shared, err := netboxsite.Shared(ctx)
+	if err != nil {
+		return err
+	}
+	ng.Inherit(shared)
 	g, err := sessionguard.New(ng.config())
 	if err != nil {
 		return err
