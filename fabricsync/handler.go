@@ -51,6 +51,9 @@ type Config struct {
 	BasePath string
 	// LoginPath is NetBox's LOGIN_URL, for the 401's redirect.
 	LoginPath string
+	// Message, CSRFMessage and UnavailableMessage are the texts of the
+	// 401, the CSRF 403 and the 502 (the guard's, by default).
+	Message, CSRFMessage, UnavailableMessage string
 	// Engine runs syncs and connection tests.
 	Engine Engine
 	// Timeout bounds one sync or connection test; it runs to completion
@@ -72,6 +75,7 @@ type Handler struct {
 	netboxURL string
 	basePath  string
 	loginPath string
+	texts     [3]string // message, csrf_message, unavailable_message
 	engine    Engine
 	timeout   time.Duration
 	client    *http.Client
@@ -89,11 +93,13 @@ func New(cfg Config) (*Handler, error) {
 		netboxURL: u.Scheme + "://" + u.Host,
 		basePath:  cmp.Or(cfg.BasePath, "/"),
 		loginPath: cfg.LoginPath,
-		engine:    cfg.Engine,
-		timeout:   cfg.Timeout,
-		client:    cfg.Client,
-		rt:        cfg.Runtime,
-		log:       cfg.Logger,
+		texts: [3]string{cmp.Or(cfg.Message, sessionguard.DefaultMessage), cmp.Or(cfg.CSRFMessage, sessionguard.DefaultCSRFMessage),
+			cmp.Or(cfg.UnavailableMessage, sessionguard.DefaultUnavailableMessage)},
+		engine:  cfg.Engine,
+		timeout: cfg.Timeout,
+		client:  cfg.Client,
+		rt:      cfg.Runtime,
+		log:     cfg.Logger,
 	}
 	if h.loginPath == "" {
 		h.loginPath = h.basePath + "login/"
@@ -177,16 +183,16 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, fabricID int, a
 		zap.String("verdict", verdictName(a.verdict)))
 	switch a.verdict {
 	case notAuthenticated:
-		sessionguard.WriteAuthRequired(w, r, sessionguard.DefaultMessage,
+		sessionguard.WriteAuthRequired(w, r, h.texts[0],
 			sessionguard.LoginURL(h.loginPath, sessionguard.CurrentPage(r)))
 	case csrfRefused:
-		sessionguard.WriteCSRFFailed(w, r, sessionguard.DefaultCSRFMessage)
+		sessionguard.WriteCSRFFailed(w, r, h.texts[1])
 	case permissionDenied:
 		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(CodePermissionDenied, "You do not have permission to change this fabric.", ""))
 	case fabricNotFound:
 		jsonerror.Write(w, http.StatusNotFound, jsonerror.New(CodeNotFound, fmt.Sprintf("Fabric %d does not exist.", fabricID), ""))
 	default:
-		jsonerror.Write(w, http.StatusBadGateway, jsonerror.New(jsonerror.CodeUpstreamUnavailable, sessionguard.DefaultUnavailableMessage, ""))
+		jsonerror.Write(w, http.StatusBadGateway, jsonerror.New(jsonerror.CodeUpstreamUnavailable, h.texts[2], ""))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 	"github.com/hhgate/hhgate/fabricsync"
 	"github.com/hhgate/hhgate/k8ssync"
 )
@@ -72,6 +73,7 @@ type HedgehogSync struct {
 
 	handler    *fabricsync.Handler
 	runtimeKey string
+	texts      [3]string // from the netbox app: message, csrf_message, unavailable_message
 }
 
 // runtimes holds one fabricsync.Runtime per NetBox for the whole process:
@@ -99,6 +101,13 @@ func (HedgehogSync) CaddyModule() caddy.ModuleInfo {
 // Provision builds the engine and the handler; configuration errors name
 // the field.
 func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
+	site, err := netboxsite.Shared(ctx)
+	if err != nil {
+		return err
+	}
+	hs.BasePath = cmp.Or(hs.BasePath, site.BasePath)
+	hs.LoginPath = cmp.Or(hs.LoginPath, site.LoginPath)
+	hs.texts = [3]string{site.Message, site.CSRFMessage, site.UnavailableMessage}
 	repl := caddy.NewReplacer()
 	token := repl.ReplaceKnown(hs.NetBoxToken, "")
 	netboxURL := withScheme(repl.ReplaceKnown(hs.NetBoxURL, ""))
@@ -147,9 +156,11 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		NetBoxURL: netboxURL,
 		BasePath:  hs.BasePath,
 		LoginPath: hs.LoginPath,
-		Engine:    engine,
-		Timeout:   timeout,
-		Logger:    logger,
+		// The texts people read come from the netbox app, as the guard's.
+		Message: hs.texts[0], CSRFMessage: hs.texts[1], UnavailableMessage: hs.texts[2],
+		Engine:  engine,
+		Timeout: timeout,
+		Logger:  logger,
 	}
 	if err := cfg.Check(); err != nil {
 		return err

@@ -3,6 +3,7 @@
 package oidc
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/caddyserver/certmagic"
 
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 	"github.com/hhgate/hhgate/oidcsession"
 )
 
@@ -162,6 +164,11 @@ func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
+	site, err := netboxsite.Shared(ctx)
+	if err != nil {
+		return err
+	}
+	m.inheritSite(site)
 	cfg := m.config(caddy.NewReplacer())
 	cfg.Logger = ctx.Logger()
 	cfg.OnEvent = events.inc
@@ -176,6 +183,19 @@ func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 		h.Start(ctx)
 	}
 	return nil
+}
+
+// inheritSite takes NetBox's paths from the netbox app where this block
+// sets none.
+func (m *NetBoxOIDC) inheritSite(site netboxsite.Site) {
+	m.BasePath = cmp.Or(m.BasePath, site.BasePath)
+	m.LoginPath = cmp.Or(m.LoginPath, site.LoginPath)
+	if len(m.APIPrefixes) == 0 {
+		m.APIPrefixes = site.APIPrefixes
+	}
+	if len(m.AJAXPaths) == 0 {
+		m.AJAXPaths = site.AJAXPaths
+	}
 }
 
 // Validate checks the configuration; the error names the field. It has no

@@ -13,6 +13,7 @@ const (
 	shared      layer = iota + 1 // leaves every layer may use
 	engine                       // the sync engine and the session store
 	feature                      // plain net/http request handling
+	caddySupport                 // what several Caddy modules share: the netbox app, metrics
 	caddyModule                  // Caddy glue: config, Caddyfile, ServeHTTP
 	assembly                     // registers the modules (package hhgate)
 	binary                       // cmd/hhgate: Caddy with the modules
@@ -21,7 +22,7 @@ const (
 )
 
 var layerNames = map[layer]string{
-	shared: "shared", engine: "engine", feature: "feature", caddyModule: "caddy module",
+	shared: "shared", engine: "engine", feature: "feature", caddySupport: "caddy support", caddyModule: "caddy module",
 	assembly: "assembly", binary: "binary", tool: "tool", testSupport: "test support",
 }
 
@@ -59,6 +60,9 @@ var packageMap = []struct {
 	{"", place{layer: assembly, caddy: anyCaddy}},
 	{"cmd/hhgate", place{layer: binary, caddy: anyCaddy}},
 	{"cmd/xcaddy-recipe", place{layer: tool}},
+	{"dropinenv", place{layer: feature, caddy: anyCaddy}},
+	{"caddymodule/netboxsite", place{layer: caddySupport, caddy: anyCaddy}},
+	{"caddymodule/internal/metrics", place{layer: caddySupport, caddy: anyCaddy}},
 	{"caddymodule/...", place{layer: caddyModule, caddy: anyCaddy}},
 	{"sessionguard", place{layer: feature}},
 	{"oidcsession", place{layer: feature, caddy: storageOnly}},
@@ -68,6 +72,7 @@ var packageMap = []struct {
 	{"k8ssync/kinds", place{layer: shared}},
 	{"k8ssync/...", place{layer: engine, component: "k8ssync"}},
 	{"jsonerror", place{layer: shared}},
+	{"clientheaders", place{layer: shared}},
 	{"internal/...", place{layer: testSupport, component: "internal"}},
 	{"testenv/...", place{layer: testSupport, component: "testenv", caddy: anyCaddy, reach: shared}},
 	{"e2e/...", place{layer: testSupport, component: "e2e", caddy: anyCaddy, reach: shared}},
