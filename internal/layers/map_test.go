@@ -10,15 +10,15 @@ const module = "github.com/hhgate/hhgate"
 type layer int
 
 const (
-	shared      layer = iota + 1 // leaves every layer may use
-	engine                       // the sync engine and the session store
-	feature                      // plain net/http request handling
-	caddySupport                 // what several Caddy modules share: the netbox app, metrics
-	caddyModule                  // Caddy glue: config, Caddyfile, ServeHTTP
-	assembly                     // registers the modules (package hhgate)
-	binary                       // cmd/hhgate: Caddy with the modules
-	tool                         // stand-alone commands, nothing of ours
-	testSupport                  // test servers, fakes, end-to-end tests, benchmarks
+	shared       layer = iota + 1 // leaves every layer may use
+	engine                        // the sync engine and the session store
+	feature                       // plain net/http request handling
+	caddySupport                  // what several Caddy modules share: the netbox app, metrics
+	caddyModule                   // Caddy glue: config, Caddyfile, ServeHTTP
+	assembly                      // registers the modules (package hhgate)
+	binary                        // cmd/hhgate: Caddy with the modules
+	tool                          // stand-alone commands, nothing of ours
+	testSupport                   // test servers, fakes, end-to-end tests, benchmarks
 )
 
 var layerNames = map[layer]string{
