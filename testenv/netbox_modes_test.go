@@ -139,12 +139,12 @@ func TestStandInGunicornStaticRoot(t *testing.T) {
 	nb := StartNetBox(t, NetBoxOptions{Version: NetBox3, Gunicorn: true, StaticRoot: root})
 	nb.CreateUser(t, User{Username: "admin", Password: "admin-pw", Superuser: true})
 
-	resp, body := NewSession(nb.BaseURL).Get(t, "/static/netbox.css")
+	resp, _ := NewSession(nb.BaseURL).Get(t, "/static/netbox.css")
 	if resp.StatusCode != 302 || !strings.HasPrefix(resp.Header.Get("Location"), "/login/?next=/static/netbox.css") {
 		t.Errorf("anonymous static: %s Location %q", resp.Status, resp.Header.Get("Location"))
 	}
 	s := Login(t, nb.BaseURL, "admin", "admin-pw")
-	resp, body = s.Get(t, "/static/netbox.css")
+	resp, body := s.Get(t, "/static/netbox.css")
 	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("logged-in static: %s %s %.100s", resp.Status, resp.Header.Get("Content-Type"), body)
 	}
