@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"strconv"
 )
 
 // FabricState is the part of a fabric the gateway's recovery reads: no
@@ -23,11 +21,7 @@ func (c *Client) ListFabrics(ctx context.Context) ([]FabricState, error) {
 	var out []FabricState
 	path := APIPrefix + "fabrics/"
 	for offset := 0; ; {
-		q := url.Values{}
-		q.Set("limit", strconv.Itoa(c.pageSize))
-		q.Set("offset", strconv.Itoa(offset))
-		q.Set("ordering", "id")
-		body, err := c.do(ctx, "GET", path, q, nil)
+		body, err := c.do(ctx, "GET", path, c.pageQuery(offset), nil)
 		if err != nil {
 			return nil, fmt.Errorf("list fabrics: %w", err)
 		}

@@ -83,11 +83,7 @@ func (c *Client) ListFabricObjects(ctx context.Context, route string, fabric int
 	seen := make(map[int]bool)
 	path := RoutePath(route)
 	for offset := 0; ; {
-		q := url.Values{}
-		q.Set("limit", strconv.Itoa(c.pageSize))
-		q.Set("offset", strconv.Itoa(offset))
-		q.Set("ordering", "id")
-		body, err := c.do(ctx, "GET", path, q, nil)
+		body, err := c.do(ctx, "GET", path, c.pageQuery(offset), nil)
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", route, err)
 		}
@@ -109,4 +105,14 @@ func (c *Client) ListFabricObjects(ctx context.Context, route string, fabric int
 			return out, nil
 		}
 	}
+}
+
+// pageQuery asks for one page of a list, ordered by id so that pages do not
+// shift while they are read.
+func (c *Client) pageQuery(offset int) url.Values {
+	q := url.Values{}
+	q.Set("limit", strconv.Itoa(c.pageSize))
+	q.Set("offset", strconv.Itoa(offset))
+	q.Set("ordering", "id")
+	return q
 }
