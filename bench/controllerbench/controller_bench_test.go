@@ -54,6 +54,19 @@ func (s *stack) fabric(b *testing.B, namespace string, n int) (int, []kube.Objec
 	return id, objs
 }
 
+// waitWatches waits until the gateway watches every kind of n fabrics
+// (the fabric list is polled every 30 s), so that a change is not part of
+// a watch's first list.
+func (s *stack) waitWatches(b *testing.B, n int) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for hedgehogWatches(b, s.cluster) < 12*n {
+		if time.Now().After(deadline) {
+			b.Fatalf("fewer than %d watches after 2m", 12*n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 // touch sets a label on obj and returns its value.
 func (s *stack) touch(b *testing.B, o kube.Object, value string) {
 	u := s.cluster.Get(b, o.Kind, o.Namespace, o.Name)
@@ -90,6 +103,7 @@ func BenchmarkControllerChangeLatency(b *testing.B) {
 		b.Run("debounce="+tc.debounce, func(b *testing.B) {
 			s := start(b, tc.debounce)
 			id, objs := s.fabric(b, "latency", 500)
+			s.waitWatches(b, 1)
 			s.touch(b, objs[0], "initial")
 			s.inNetBox(b, id, objs[0], "initial", 2*time.Minute)
 			var lat []time.Duration
@@ -139,6 +153,7 @@ func BenchmarkControllerIdle(b *testing.B) {
 		id, objs := s.fabric(b, fmt.Sprintf("idle-%d", i), 500)
 		fabs = append(fabs, fab{id, objs[0]})
 	}
+	s.waitWatches(b, len(fabs))
 	for _, f := range fabs {
 		s.touch(b, f.obj, "imported")
 	}
