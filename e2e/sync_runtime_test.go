@@ -40,7 +40,7 @@ func (s *syncStack) startRuntimeGateway(t *testing.T, dataHome string) *runtimeG
 	admin := testenv.ClosedAddr(t)
 	gw := testenv.StartGateway(t, testenv.GatewayOptions{
 		Upstream: s.netbox.Addr,
-		Env: map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off",
+		Env: map[string]string{"HHGATE_SYNC": "on", "HHGATE_SYNC_CONTROLLER": "off", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off",
 			"HHGATE_ADMIN": admin, "XDG_DATA_HOME": dataHome},
 	})
 	return &runtimeGateway{Gateway: gw, admin: "http://" + admin}

@@ -35,7 +35,7 @@ func startSyncStack(t *testing.T, standinEnv map[string]string) *syncStack {
 	s.gateway = testenv.StartGateway(t, testenv.GatewayOptions{
 		Upstream: s.netbox.Addr,
 		// Storage of its own: gateways in front of one NetBox share storage.
-		Env: map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off", "XDG_DATA_HOME": t.TempDir()},
+		Env: map[string]string{"HHGATE_SYNC": "on", "HHGATE_SYNC_CONTROLLER": "off", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off", "XDG_DATA_HOME": t.TempDir()},
 	})
 	return s
 }

@@ -30,6 +30,11 @@ type job struct {
 	// different one once the lock is taken means a sync finished
 	// elsewhere after the press, whose result answers it.
 	seenSeq int
+	// fresh skips that shortcut: a change-driven sync must read the
+	// cluster after the change, whatever ran meanwhile.
+	fresh bool
+	// note qualifies the controller's journal entries (see journalEntry).
+	note string
 	// who names the NetBox user for the journal ("" if unknown); called
 	// only when an entry is written.
 	who func(ctx context.Context) string
@@ -92,7 +97,7 @@ func (rt *Runtime) lockedSync(j job) k8ssync.Result {
 	}
 	defer rt.unlock(k.lock)
 	after, err := rt.loadResult(rt.syncCtx, k)
-	if err == nil && after.Seq != j.seenSeq && after.Result != nil {
+	if !j.fresh && err == nil && after.Seq != j.seenSeq && after.Result != nil {
 		return *after.Result // a sync elsewhere ran while this press waited
 	}
 	res := rt.runLocked(j)
@@ -116,10 +121,12 @@ func (rt *Runtime) unlock(name string) {
 func (rt *Runtime) runLocked(j job) (res k8ssync.Result) {
 	start := time.Now()
 	rt.obs.SyncStarted()
+	rt.syncStarted(j.fabricID)
 	defer func() {
 		if p := recover(); p != nil {
 			res = rt.panicked(j, p)
 		}
+		rt.syncEnded(j.fabricID, res)
 		rt.obs.SyncFinished(j.trigger, res, time.Since(start))
 	}()
 	ctx, cancel := context.WithTimeout(rt.syncCtx, j.timeout)

@@ -61,6 +61,12 @@ func journalEntry(j job, res k8ssync.Result, who func() string) (netbox.JournalE
 	switch name := who(); {
 	case j.trigger == TriggerRecovery:
 		b.WriteString("Sync from Kubernetes run by the gateway after an interrupted sync")
+	case j.trigger == TriggerSchedule && j.note == driftNote && changed:
+		b.WriteString("Scheduled sync from Kubernetes repaired NetBox-side drift (objects edited, added or deleted in NetBox, with no change in the cluster)")
+	case j.trigger == TriggerSchedule:
+		b.WriteString("Scheduled sync from Kubernetes")
+	case j.trigger == TriggerChange:
+		fmt.Fprintf(&b, "Change-driven sync from Kubernetes %s", j.note)
 	case name != "":
 		fmt.Fprintf(&b, "Sync from Kubernetes triggered by %s", name)
 	default:

@@ -81,6 +81,7 @@ type Runtime struct {
 	retrying   map[int]bool
 	engine     Engine        // the latest configuration's, for recovery
 	timeout    time.Duration // its sync bound
+	ctrl       *controller   // the fabric controller, when on
 
 	// joined, when set (tests), is told each time a press joins a flight.
 	joined func(fabricID int)
@@ -140,6 +141,7 @@ func (rt *Runtime) current() (Engine, time.Duration) {
 // their final status on their own bounded context. Kept final statuses
 // stay in storage for the next start.
 func (rt *Runtime) Close() {
+	rt.UseController(ControllerConfig{}) // hand the leader lease over first
 	rt.stopLoops()
 	done := make(chan struct{})
 	go func() { rt.work.Wait(); close(done) }()

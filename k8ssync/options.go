@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 
 	"github.com/hhgate/hhgate/k8ssync/netbox"
@@ -55,6 +56,9 @@ type Options struct {
 	// NewDynamicClient builds the Kubernetes client from a fabric's config;
 	// default dynamic.NewForConfig. Tests inject fakes here.
 	NewDynamicClient func(*rest.Config) (dynamic.Interface, error)
+	// NewMetadataClient builds the watches' client from a fabric's
+	// config; default metadata.NewForConfig. Tests inject fakes here.
+	NewMetadataClient func(*rest.Config) (metadata.Interface, error)
 	// UserAgent is sent to the API server; default "hhgate-fabric-sync".
 	UserAgent string
 	// ObserveNetBox is told about every NetBox request and retry

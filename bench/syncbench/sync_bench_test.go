@@ -38,7 +38,7 @@ func BenchmarkFabricSync2000(b *testing.B) {
 	nb.CreateUser(b, testenv.User{Username: "operator", Password: "operator-pw", Superuser: true})
 	gw := testenv.StartGateway(b, testenv.GatewayOptions{
 		Upstream: nb.Addr,
-		Env:      map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
+		Env:      map[string]string{"HHGATE_SYNC": "on", "HHGATE_SYNC_CONTROLLER": "off", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": "off"},
 	})
 	cluster.GenerateFabric(b, namespace, objects)
 	token := cluster.Token(b, namespace, kube.AllResources())

@@ -26,6 +26,8 @@ func init() {
 //	    insecure_skip_tls_verify
 //	    recovery_interval        <duration>
 //	    shutdown_drain           <duration>
+//	    controller               on|off
+//	    debounce                 <duration>
 //	}
 func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // consume directive name
@@ -69,6 +71,21 @@ func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			} else {
 				hs.ShutdownDrain = caddy.Duration(dur)
 			}
+		case "controller":
+			if value != "on" && value != "off" {
+				return d.Errf("controller: %q is not on or off", value)
+			}
+			on := value == "on"
+			hs.Controller = &on
+		case "debounce":
+			dur, err := caddy.ParseDuration(value)
+			if err != nil {
+				return d.Errf("debounce: %v", err)
+			}
+			if dur <= 0 {
+				return d.Errf("debounce: %q must be positive", value)
+			}
+			hs.Debounce = caddy.Duration(dur)
 		case "batch_size":
 			n, err := strconv.Atoi(value)
 			if err != nil {

@@ -20,19 +20,25 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		timeout 90s
 		batch_size 250
 		insecure_skip_tls_verify
+		controller off
+		debounce 1s
 	}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if hs.NetBoxURL != "http://127.0.0.1:8000" || hs.NetBoxToken != "{env.HHGATE_NETBOX_TOKEN}" || hs.BasePath != "/netbox/" ||
 		hs.LoginPath != "/netbox/login/" || hs.Prune == nil || *hs.Prune || time.Duration(hs.Timeout) != 90*time.Second ||
-		hs.BatchSize != 250 || !hs.InsecureSkipTLSVerify {
+		hs.BatchSize != 250 || !hs.InsecureSkipTLSVerify || hs.Controller == nil || *hs.Controller ||
+		time.Duration(hs.Debounce) != time.Second {
 		t.Fatalf("parsed %+v", hs)
 	}
 	for input, want := range map[string]string{
 		"hedgehog_sync {\n prune maybe\n}":                  "prune",
 		"hedgehog_sync {\n timeout soon\n}":                 "timeout",
 		"hedgehog_sync {\n batch_size many\n}":              "batch_size",
+		"hedgehog_sync {\n controller maybe\n}":             "controller: \"maybe\" is not on or off",
+		"hedgehog_sync {\n debounce soon\n}":                "debounce",
+		"hedgehog_sync {\n debounce 0s\n}":                  "debounce: \"0s\" must be positive",
 		"hedgehog_sync {\n netbox_url\n}":                   "wrong argument count",
 		"hedgehog_sync {\n netbox_tokn x\n}":                "unrecognized hedgehog_sync option 'netbox_tokn'",
 		"hedgehog_sync {\n insecure_skip_tls_verify yes\n}": "wrong argument count",

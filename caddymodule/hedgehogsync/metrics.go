@@ -22,6 +22,7 @@ type syncMetrics struct {
 	lastSuccess *prometheus.GaugeVec
 	requests    *prometheus.CounterVec
 	retries     *prometheus.CounterVec
+	ctrl        controllerMetrics
 }
 
 func registerSyncMetrics(reg prometheus.Registerer) (*syncMetrics, error) {
@@ -45,6 +46,9 @@ func registerSyncMetrics(reg prometheus.Registerer) (*syncMetrics, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := m.ctrl.register(reg); err != nil {
+		return nil, err
 	}
 	return &m, nil
 }

@@ -71,6 +71,18 @@ type HedgehogSync struct {
 	// cancelling them (they still write their final status). Default 10s.
 	ShutdownDrain caddy.Duration `json:"shutdown_drain,omitempty"`
 
+	// The fabric controller: scheduled syncs (each fabric's sync_enabled
+	// and sync_interval), change-driven syncs (watches of each fabric's
+	// cluster) and out_of_sync between a change and its sync. One gateway
+	// of those sharing Caddy's storage runs it (a leader lease). Default
+	// true; false leaves only the Sync button. See docs/sync.md.
+	Controller *bool `json:"controller,omitempty"`
+
+	// Wait between the first change a watch sees and the sync it starts,
+	// and the least time between two change-driven syncs of one fabric.
+	// Default 5s.
+	Debounce caddy.Duration `json:"debounce,omitempty"`
+
 	handler    *fabricsync.Handler
 	runtimeKey string
 	texts      [3]string // from the netbox app: message, csrf_message, unavailable_message
@@ -126,6 +138,8 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("recovery_interval: %s must be positive", time.Duration(hs.RecoveryInterval))
 	case hs.ShutdownDrain < 0:
 		return fmt.Errorf("shutdown_drain: %s must be positive", time.Duration(hs.ShutdownDrain))
+	case hs.Debounce < 0:
+		return fmt.Errorf("debounce: %s must be positive", time.Duration(hs.Debounce))
 	}
 	m, err := registerSyncMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
@@ -175,6 +189,12 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		return err
 	}
 	hs.handler = h
+	cfg.Runtime.UseController(fabricsync.ControllerConfig{
+		Enabled:  hs.Controller == nil || *hs.Controller,
+		Engine:   engine,
+		Timeout:  timeout,
+		Debounce: time.Duration(hs.Debounce),
+	})
 	return nil
 }
 

@@ -661,6 +661,13 @@ func generatedSpec(kind string, i int) map[string]any {
 // sees the Role. The token (TokenRequest API) is valid for an hour.
 func (c *Cluster) Token(t testing.TB, namespace string, allowedResources []string) string {
 	t.Helper()
+	return c.TokenWithVerbs(t, namespace, allowedResources, []string{"get", "list", "watch"})
+}
+
+// TokenWithVerbs is Token with the Role's verbs given (e.g. get and list
+// without watch).
+func (c *Cluster) TokenWithVerbs(t testing.TB, namespace string, allowedResources, verbs []string) string {
+	t.Helper()
 	byGroup := map[string][]string{}
 	for _, r := range allowedResources {
 		k, ok := KindByName(r)
@@ -674,7 +681,7 @@ func (c *Cluster) Token(t testing.TB, namespace string, allowedResources []strin
 		rules = append(rules, rbacv1.PolicyRule{
 			APIGroups: []string{g},
 			Resources: byGroup[g],
-			Verbs:     []string{"get", "list", "watch"},
+			Verbs:     verbs,
 		})
 	}
 
