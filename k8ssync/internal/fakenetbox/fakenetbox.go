@@ -54,7 +54,7 @@ type Server struct {
 	allowBlank bool
 	// ignoreFields emulates NetBox before 4.0, which has no ?fields=.
 	ignoreFields bool
-	fault      func(r Request) Fault
+	fault        func(r Request) Fault
 }
 
 // New starts a server that accepts exactly the Authorization value auth
