@@ -2,10 +2,15 @@
 // Kubernetes API server into NetBox's Hedgehog plugin, truthfully.
 //
 // One Sync reads the fabric record from NetBox with the gateway's service
-// token, lists the twelve Hedgehog kinds in the fabric's namespace (package
-// kube), lists what NetBox holds for the fabric (package netbox), computes
-// per kind what to create, update and delete (package diff), writes only
-// that, in bulk, and then records the outcome on the fabric.
+// token, reads what NetBox holds for the fabric into one index per kind
+// (package netbox: the compared fields only; package diff: key, id and a
+// digest per object), streams the twelve Hedgehog kinds in the fabric's
+// namespace page by page (package kube), compares each page with its
+// kind's index as it arrives, writes creates and updates in bulk as
+// batches fill (send, the one place where writes go out), decides each
+// kind's deletes once every list is complete (deletes), and then records
+// the outcome on the fabric. Memory holds a page and a few batches, never
+// a fabric's objects.
 //
 // What it does differently from the plugin's own sync, on purpose:
 //   - the final status write always happens (panic, timeout, cancelled

@@ -105,7 +105,7 @@ func (r *run) fabricStatus(res Result, end time.Time) netbox.FabricStatus {
 		if l.Status == kube.StatusFailed {
 			complete = false
 		}
-		total += len(l.Items)
+		total += l.Count
 	}
 	if complete {
 		s.CachedCRDCount = ptr(total)
@@ -114,7 +114,7 @@ func (r *run) fabricStatus(res Result, end time.Time) netbox.FabricStatus {
 		if l.Status == kube.StatusFailed {
 			continue
 		}
-		n := ptr(len(l.Items))
+		n := ptr(l.Count)
 		switch l.Kind.Kind {
 		case "VPC":
 			s.CachedVPCCount, s.VPCsCount = n, n

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/hhgate/hhgate/k8ssync/diff"
-	"github.com/hhgate/hhgate/k8ssync/kinds"
 	"github.com/hhgate/hhgate/k8ssync/kube"
 	"github.com/hhgate/hhgate/k8ssync/netbox"
 )
@@ -33,7 +30,7 @@ type run struct {
 	fabricMissing bool
 	notConfigured bool
 
-	// Kubernetes side.
+	// Kubernetes side: one Listing per kind (counts, no items).
 	listings         []kube.Listing
 	connectionStatus string // "", netbox.ConnectionConnected or netbox.ConnectionError
 	connectionError  string
@@ -44,6 +41,11 @@ type run struct {
 	netboxForbidden   string
 	netboxUnavailable string
 	netboxDown        error // writes after this are not sent
+
+	// writeMu serializes the writes of the kinds listed concurrently (see
+	// send); with it the counts and errors below change under it while
+	// the kinds stream, and only on the sync's goroutine otherwise.
+	writeMu sync.Mutex
 
 	panicMsg string
 	ctxCode  string
@@ -128,20 +130,7 @@ func (r *run) execute(ctx context.Context) {
 	if reader == nil {
 		return
 	}
-	var objects []netboxList
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		objects = r.listNetBox(ctx)
-	}()
-	r.listings = reader.ListAll(ctx, kinds.All)
-	wg.Wait()
-	r.noteConnection()
-
-	for i, k := range kinds.All {
-		r.syncKind(ctx, k, r.listings[i], objects[i])
-	}
+	r.syncKinds(ctx, reader)
 }
 
 // markSyncing sets sync_status "syncing" with the service token. Only the
@@ -231,145 +220,6 @@ func (r *run) noteConnection() {
 		r.connectionStatus, r.connectionError = netbox.ConnectionConnected, ""
 	}
 	r.allNotInstalled = notInstalled == len(r.listings) && notInstalled > 0
-}
-
-type netboxList struct {
-	objects []netbox.Object
-	err     error
-}
-
-// listNetBox reads this fabric's objects of every kind from NetBox, a few
-// routes at a time. It runs while Kubernetes is being listed.
-func (r *run) listNetBox(ctx context.Context) []netboxList {
-	out := make([]netboxList, len(kinds.All))
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	for i, k := range kinds.All {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					r.e.log.Error("panic while listing NetBox objects", zap.String("kind", k.Kind),
-						zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-					out[i] = netboxList{err: fmt.Errorf("internal error: panic: %v", p)}
-				}
-				<-sem
-				wg.Done()
-			}()
-			objs, err := r.e.netbox.ListFabricObjects(ctx, k.Route, r.id)
-			out[i] = netboxList{objects: objs, err: err}
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// syncKind writes one kind's changes, or records why it cannot.
-func (r *run) syncKind(ctx context.Context, k kinds.Kind, l kube.Listing, nb netboxList) {
-	ks := &KindStats{Listed: len(l.Items)}
-	r.kindStats[k.Kind] = ks
-	r.stats.TotalCRDs += len(l.Items)
-	switch l.Status {
-	case kube.StatusFailed:
-		msg := r.red.clean(l.Err.Error())
-		ks.Status, ks.Error, ks.Errors = KindFailed, msg, 1
-		if l.Class == kube.ClassInternal && r.panicMsg == "" {
-			r.panicMsg = msg
-		}
-		r.addError(k.Kind, "", "list", msg)
-		return
-	case kube.StatusNotInstalled:
-		ks.Status = KindNotInstalled
-	default:
-		ks.Status = KindOK
-	}
-	if nb.err != nil {
-		msg := r.red.clean(nb.err.Error())
-		ks.Status, ks.Error, ks.Errors = KindFailed, msg, ks.Errors+1
-		r.netboxFailed(ctx, nb.err, false)
-		r.addError(k.Kind, "", "list_netbox", msg)
-		return
-	}
-	plan := diff.Compute(diff.Input{
-		Fabric:    r.id,
-		Resources: l.Items,
-		Objects:   nb.objects,
-		// Prune only what is known to be gone: this kind was listed
-		// completely (not failed, not 404) and the cluster stayed
-		// reachable throughout the listing.
-		Prune: r.e.prune() && l.Complete() && r.connClass == "",
-		Now:   r.stamp,
-	})
-	ks.Unchanged = plan.Unchanged
-	r.stats.Unchanged += plan.Unchanged
-	r.write(ctx, k, ks, plan)
-}
-
-// write sends one kind's plan: creates, then updates, then deletes.
-func (r *run) write(ctx context.Context, k kinds.Kind, ks *KindStats, plan diff.Plan) {
-	if len(plan.Create) > 0 {
-		recs := make([]netbox.Record, len(plan.Create))
-		for i := range plan.Create {
-			recs[i] = plan.Create[i].Record
-		}
-		res := r.bulk(ctx, len(recs), func() netbox.BulkResult { return r.e.netbox.Create(ctx, k.Route, recs) })
-		ks.Created += res.Written
-		r.stats.Created += res.Written
-		r.failures(ctx, k, ks, "create", res, func(i int) diff.Key { return plan.Create[i].Key })
-	}
-	if len(plan.Update) > 0 {
-		recs := make([]netbox.Record, len(plan.Update))
-		for i := range plan.Update {
-			recs[i] = plan.Update[i].Record
-		}
-		res := r.bulk(ctx, len(recs), func() netbox.BulkResult { return r.e.netbox.Update(ctx, k.Route, recs) })
-		ks.Updated += res.Written
-		r.stats.Updated += res.Written
-		r.failures(ctx, k, ks, "update", res, func(i int) diff.Key { return plan.Update[i].Key })
-	}
-	if len(plan.Delete) > 0 {
-		ids := make([]int, len(plan.Delete))
-		for i, d := range plan.Delete {
-			ids[i] = d.ID
-		}
-		res := r.bulk(ctx, len(ids), func() netbox.BulkResult { return r.e.netbox.Delete(ctx, k.Route, ids) })
-		ks.Deleted += res.Written
-		r.stats.Deleted += res.Written
-		r.failures(ctx, k, ks, "delete", res, func(i int) diff.Key { return plan.Delete[i].Key })
-	}
-}
-
-// bulk runs one bulk call unless NetBox already stopped answering or the
-// sync's time is up, in which case every object fails with that reason.
-func (r *run) bulk(ctx context.Context, n int, call func() netbox.BulkResult) netbox.BulkResult {
-	reason := r.netboxDown
-	if reason == nil && ctx.Err() != nil {
-		reason = ctx.Err()
-	}
-	if reason == nil {
-		res := call()
-		if res.Unavailable != nil {
-			r.netboxDown = res.Unavailable
-		}
-		return res
-	}
-	var res netbox.BulkResult
-	err := fmt.Errorf("not sent: %w", reason)
-	for i := 0; i < n; i++ {
-		res.Failures = append(res.Failures, netbox.Failure{Index: i, Message: err.Error(), Err: err})
-	}
-	return res
-}
-
-func (r *run) failures(ctx context.Context, k kinds.Kind, ks *KindStats, op string, res netbox.BulkResult, key func(int) diff.Key) {
-	for _, f := range res.Failures {
-		ks.Errors++
-		if !f.Refused {
-			r.netboxFailed(ctx, f.Err, false)
-		}
-		r.addError(k.Kind, key(f.Index).String(), op, f.Message)
-	}
 }
 
 // netboxFailed classifies a NetBox error for the sync's code. Errors caused

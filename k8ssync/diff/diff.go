@@ -56,56 +56,26 @@ type Input struct {
 	Now time.Time
 }
 
-// Compute returns the plan for in. Objects that already match are neither
-// updated nor touched (not even last_synced), so that a resync with no
-// change makes no write at all. An object that NetBox refused last time
-// (for example an empty spec) is simply missing from Objects and is planned
-// as a create again: the sync heals on its own once NetBox accepts it.
-//
-// When NetBox holds two objects with the same key (the plugin's unique
-// constraint forbids it), the one with the lowest id is compared and the
-// others are left alone.
+// Compute returns the plan for in, through an Index: what the sync does
+// page by page, here for lists already in memory.
 func Compute(in Input) Plan {
-	existing := make(map[Key]*netbox.Object, len(in.Objects))
+	x := NewIndex(in.Fabric, in.Now)
 	for i := range in.Objects {
-		o := &in.Objects[i]
-		k := Key{o.Namespace, o.Name}
-		if prev, dup := existing[k]; !dup || o.ID < prev.ID {
-			existing[k] = o
-		}
+		x.Add(&in.Objects[i])
 	}
 	var p Plan
-	wanted := make(map[Key]struct{}, len(in.Resources))
 	for i := range in.Resources {
-		r := &in.Resources[i]
-		k := Key{r.Namespace, r.Name}
-		if _, dup := wanted[k]; dup {
-			continue // a list never repeats a name; be safe anyway
-		}
-		wanted[k] = struct{}{}
-		o, found := existing[k]
-		switch {
-		case !found:
-			rec := record(r, in.Now)
-			rec.Fabric, rec.Namespace, rec.Name = in.Fabric, r.Namespace, r.Name
-			p.Create = append(p.Create, Write{Key: k, Record: rec})
-		case Matches(r, o):
+		switch action, w := x.Visit(&in.Resources[i]); action {
+		case Create:
+			p.Create = append(p.Create, w)
+		case Update:
+			p.Update = append(p.Update, w)
+		case Unchanged:
 			p.Unchanged++
-		default:
-			rec := record(r, in.Now)
-			rec.ID = o.ID
-			p.Update = append(p.Update, Write{Key: k, Record: rec})
 		}
 	}
 	if in.Prune {
-		for i := range in.Objects {
-			o := &in.Objects[i]
-			k := Key{o.Namespace, o.Name}
-			if _, keep := wanted[k]; keep || existing[k] != o {
-				continue
-			}
-			p.Delete = append(p.Delete, Removal{Key: k, ID: o.ID})
-		}
+		p.Delete = x.Gone()
 	}
 	return p
 }

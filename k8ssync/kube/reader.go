@@ -11,12 +11,10 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
-	"k8s.io/apimachinery/pkg/api/meta"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/tools/pager"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
 )
@@ -37,8 +35,16 @@ const (
 type Listing struct {
 	Kind   kinds.Kind
 	Status Status
-	// Items is complete when Status is StatusOK, empty otherwise.
+	// Count is the number of items listed: passed to Stream's visitor, or
+	// collected in Items by List. After a restart (see Stream) it counts
+	// the items of the final, complete pass.
+	Count int
+	// Items is complete when List's Status is StatusOK, empty otherwise;
+	// Stream never fills it.
 	Items []Resource
+	// Restarts counts how often the list began again because its continue
+	// token expired.
+	Restarts int
 	// Err is set when Status is StatusFailed. Its text starts with what was
 	// being done ("list vpcs.vpc.githedgehog.com in namespace default: ...").
 	Err error
@@ -91,12 +97,18 @@ func NewReader(client dynamic.Interface, namespace string, o ReaderOptions) *Rea
 // Namespace is the namespace the reader lists.
 func (r *Reader) Namespace() string { return r.namespace }
 
-// ListAll lists every kind in ks and returns one Listing per kind, in the
-// order of ks. Kinds are listed concurrently. Once a kind fails at the
-// connection level (TLS, unreachable, token refused), kinds not yet started
-// are not attempted: they fail with that same error instead of each waiting
-// for its own timeout.
-func (r *Reader) ListAll(ctx context.Context, ks []kinds.Kind) []Listing {
+// Visit receives the custom resources of one kind as their pages arrive.
+type Visit func(Resource)
+
+// StreamAll lists every kind in ks, open(i) giving the visitor of kind
+// ks[i] just before its list starts (open may wait, e.g. for the other
+// side of a comparison to be read). It returns one Listing per kind, in
+// the order of ks. Kinds are listed concurrently, Parallelism at a time;
+// each visitor is called from one goroutine at a time. Once a kind fails at
+// the connection level (TLS, unreachable, token refused), kinds not yet
+// started are not attempted: they fail with that same error instead of
+// each waiting for its own timeout (their visitor is never opened).
+func (r *Reader) StreamAll(ctx context.Context, ks []kinds.Kind, open func(i int) Visit) []Listing {
 	out := make([]Listing, len(ks))
 	var (
 		mu      sync.Mutex
@@ -117,7 +129,7 @@ func (r *Reader) ListAll(ctx context.Context, ks []kinds.Kind) []Listing {
 						Err: fmt.Errorf("%s: not attempted after connection failure: %w", r.what(ks[i]), prior.Err)}
 					continue
 				}
-				out[i] = r.List(ctx, ks[i])
+				out[i] = r.Stream(ctx, ks[i], open(i))
 				if out[i].Class.ConnectionLevel() {
 					mu.Lock()
 					if connErr == nil {
@@ -137,14 +149,67 @@ func (r *Reader) ListAll(ctx context.Context, ks []kinds.Kind) []Listing {
 	return out
 }
 
-// List lists one kind completely, page by page. client-go's pager sends
-// limit and continue, and when a continue token has expired (410 Gone, the
-// list took longer than etcd's compaction window) it restarts with a full
-// list, so a slow list is never a partial one.
+// ListAll is StreamAll collecting every kind's items in its Listing.
+func (r *Reader) ListAll(ctx context.Context, ks []kinds.Kind) []Listing {
+	collected := make([]*collector, len(ks))
+	out := r.StreamAll(ctx, ks, func(i int) Visit {
+		collected[i] = newCollector()
+		return collected[i].add
+	})
+	for i := range out {
+		if c := collected[i]; c != nil && out[i].Status == StatusOK {
+			out[i].Items = c.items
+		}
+	}
+	return out
+}
+
+// List lists one kind completely and returns its items.
+func (r *Reader) List(ctx context.Context, k kinds.Kind) Listing {
+	c := newCollector()
+	l := r.Stream(ctx, k, c.add)
+	if l.Status == StatusOK {
+		l.Items = c.items
+	}
+	return l
+}
+
+// collector keeps a list's items, each key once (a restarted list passes
+// some again: the later pass wins).
+type collector struct {
+	items []Resource
+	at    map[[2]string]int
+}
+
+func newCollector() *collector { return &collector{at: map[[2]string]int{}} }
+
+func (c *collector) add(res Resource) {
+	k := [2]string{res.Namespace, res.Name}
+	if i, dup := c.at[k]; dup {
+		c.items[i] = res
+		return
+	}
+	c.at[k] = len(c.items)
+	c.items = append(c.items, res)
+}
+
+// maxRestarts bounds how often one kind's list begins again after its
+// continue token expired.
+const maxRestarts = 3
+
+// Stream lists one kind completely, page by page, passing each item to
+// visit as its page arrives: at most the current page and the next one
+// are held, however many objects the kind has. A continue token that
+// expired (410 Gone: the list took longer than etcd's compaction window,
+// e.g. while the visitor was writing) starts the list again from the
+// beginning, up to maxRestarts times; the items of the earlier passes
+// were passed already and will be passed again, so visitors must treat a
+// key they saw as seen (the sync's diff.Index does). A failed or partial
+// list is never reported as complete.
 //
 // A panic while listing (a bug, or a misbehaving client) is recovered and
 // reported as this kind's failure.
-func (r *Reader) List(ctx context.Context, k kinds.Kind) (l Listing) {
+func (r *Reader) Stream(ctx context.Context, k kinds.Kind, visit Visit) (l Listing) {
 	l.Kind = k
 	defer func() {
 		if p := recover(); p != nil {
@@ -155,14 +220,23 @@ func (r *Reader) List(ctx context.Context, k kinds.Kind) (l Listing) {
 		}
 	}()
 
-	resource := r.client.Resource(k.GVR()).Namespace(r.namespace)
-	p := pager.New(func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-		return resource.List(ctx, opts)
-	})
-	p.PageSize = r.pageSize
-	obj, _, err := p.List(ctx, metav1.ListOptions{})
-	if err == nil {
-		l.Items, err = r.collect(obj)
+	var err error
+	for {
+		l.Count = 0
+		err = r.eachPage(ctx, k, func(page *unstructured.UnstructuredList) {
+			for i := range page.Items {
+				if res, ok := FromUnstructured(&page.Items[i], r.namespace); ok {
+					l.Count++
+					visit(res)
+				}
+			}
+		})
+		if !apierrors.IsResourceExpired(err) || l.Count == 0 || l.Restarts >= maxRestarts || ctx.Err() != nil {
+			break
+		}
+		l.Restarts++
+		r.log.Info("continue token expired, listing again from the start",
+			zap.String("kind", k.Kind), zap.Int("restart", l.Restarts))
 	}
 	if err != nil {
 		class := Classify(err)
@@ -170,33 +244,39 @@ func (r *Reader) List(ctx context.Context, k kinds.Kind) (l Listing) {
 			class = ClassCanceled
 		}
 		if class == ClassNotFound {
-			l.Status, l.Class = StatusNotInstalled, ClassNotFound
+			l.Status, l.Class, l.Count = StatusNotInstalled, ClassNotFound, 0
 			r.log.Debug("kind not installed", zap.String("kind", k.Kind))
 			return l
 		}
-		l.Status, l.Class, l.Items = StatusFailed, class, nil
+		l.Status, l.Class = StatusFailed, class
 		l.Err = fmt.Errorf("%s: %w", r.what(k), err)
 		r.log.Debug("list failed", zap.String("kind", k.Kind), zap.String("class", string(class)), zap.Error(l.Err))
 		return l
 	}
 	l.Status = StatusOK
-	r.log.Debug("listed", zap.String("kind", k.Kind), zap.Int("items", len(l.Items)))
+	r.log.Debug("listed", zap.String("kind", k.Kind), zap.Int("items", l.Count), zap.Int("restarts", l.Restarts))
 	return l
 }
 
-func (r *Reader) collect(obj runtime.Object) ([]Resource, error) {
-	var items []Resource
-	err := meta.EachListItem(obj, func(o runtime.Object) error {
-		u, ok := o.(*unstructured.Unstructured)
-		if !ok {
-			return fmt.Errorf("list item is %T, not unstructured", o)
+// eachPage lists kind k with limit and continue, like client-go's pager
+// but in the caller's goroutine (a panic stays recoverable) and without
+// its read-ahead buffer of ten pages.
+func (r *Reader) eachPage(ctx context.Context, k kinds.Kind, fn func(*unstructured.UnstructuredList)) error {
+	resource := r.client.Resource(k.GVR()).Namespace(r.namespace)
+	opts := metav1.ListOptions{Limit: r.pageSize}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if res, ok := FromUnstructured(u, r.namespace); ok {
-			items = append(items, res)
+		page, err := resource.List(ctx, opts)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	return items, err
+		fn(page)
+		if opts.Continue = page.GetContinue(); opts.Continue == "" {
+			return nil
+		}
+	}
 }
 
 // what names the operation for error texts:

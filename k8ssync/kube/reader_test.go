@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestListPaginatesWithLimitAndContinue(t *testing.T) {
 	}
 }
 
-func TestListRestartsAFullListWhenContinueExpired(t *testing.T) {
+func TestListStartsAgainWhenContinueExpired(t *testing.T) {
 	srv := fakekube.New(testToken)
 	defer srv.Close()
 	for i := range 5 {
@@ -82,21 +83,57 @@ func TestListRestartsAFullListWhenContinueExpired(t *testing.T) {
 	}
 	srv.ExpireContinue(server)
 
-	l := readerFor(t, srv, Config{Token: testToken, CACert: srv.CAPEM}, 2).List(context.Background(), server)
-	if l.Status != StatusOK || len(l.Items) != 5 {
-		t.Fatalf("listing = %s with %d items (%v), want ok with all 5", l.Status, len(l.Items), l.Err)
+	var visited []string
+	l := readerFor(t, srv, Config{Token: testToken, CACert: srv.CAPEM}, 2).Stream(context.Background(), server,
+		func(r Resource) { visited = append(visited, r.Name) })
+	if l.Status != StatusOK || l.Count != 5 || l.Restarts != 1 {
+		t.Fatalf("listing = %s with %d items, %d restarts (%v), want ok with all 5 after 1 restart", l.Status, l.Count, l.Restarts, l.Err)
 	}
+	// page 1, expired page 2, then pages 1, 2, 3 again: never a list without a limit.
 	reqs := srv.Requests()
-	last, _ := url.Parse(reqs[len(reqs)-1])
-	if len(reqs) != 3 || last.Query().Get("limit") != "" || last.Query().Get("continue") != "" {
-		t.Errorf("requests = %v, want page 1, expired page 2, then one full list", reqs)
+	if len(reqs) != 5 {
+		t.Errorf("requests = %v, want 5", reqs)
 	}
+	for _, r := range reqs {
+		if u, _ := url.Parse(r); u.Query().Get("limit") != "2" {
+			t.Errorf("request %s has no page limit", r)
+		}
+	}
+	if want := []string{"server-0", "server-1", "server-0", "server-1", "server-2", "server-3", "server-4"}; !slices.Equal(visited, want) {
+		t.Errorf("visited %v, want %v (the first page again after the restart)", visited, want)
+	}
+
+	srv.ExpireContinue(server)
+	c := readerFor(t, srv, Config{Token: testToken, CACert: srv.CAPEM}, 2).List(context.Background(), server)
 	seen := map[string]bool{}
-	for _, it := range l.Items {
+	for _, it := range c.Items {
 		if seen[it.Name] {
 			t.Errorf("%s listed twice", it.Name)
 		}
 		seen[it.Name] = true
+	}
+	if len(seen) != 5 {
+		t.Errorf("List collected %d distinct items, want 5", len(seen))
+	}
+}
+
+func TestStreamHoldsNoMoreThanAPage(t *testing.T) {
+	srv := fakekube.New(testToken)
+	defer srv.Close()
+	for i := range 7 {
+		srv.Add(server, "default", fmt.Sprintf("server-%d", i), map[string]any{}, nil)
+	}
+	// The visitor sees page n before page n+1 is asked for.
+	var asked int
+	var lag []int
+	srv.OnList(func(string) { asked++ })
+	l := readerFor(t, srv, Config{Token: testToken, CACert: srv.CAPEM}, 3).Stream(context.Background(), server,
+		func(Resource) { lag = append(lag, asked) })
+	if l.Status != StatusOK || l.Count != 7 {
+		t.Fatalf("listing = %s with %d items (%v)", l.Status, l.Count, l.Err)
+	}
+	if want := []int{1, 1, 1, 2, 2, 2, 3}; !slices.Equal(lag, want) {
+		t.Errorf("pages asked for when each item was visited = %v, want %v", lag, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -79,6 +80,8 @@ type Client struct {
 	log       *zap.Logger
 	now       func() time.Time
 	observe   Observer
+	// fieldsIgnored: this NetBox answered ?fields= with full objects.
+	fieldsIgnored atomic.Bool
 }
 
 // New checks o and returns a Client.

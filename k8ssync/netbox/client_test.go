@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -108,7 +111,7 @@ func TestListFabricObjectsReadsAllPagesAndFilters(t *testing.T) {
 		srv.Seed("connections", map[string]any{"fabric": 1 + i%2, "name": fmt.Sprintf("c-%d", i), "spec": map[string]any{"n": i}})
 	}
 	c, _ := newClient(t, srv, Options{})
-	objs, err := c.ListFabricObjects(context.Background(), "connections", 1)
+	objs, err := c.ListFabricObjects(context.Background(), "connections", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +130,55 @@ func TestListFabricObjectsReadsAllPagesAndFilters(t *testing.T) {
 	}
 	if n, ok := objs[0].Spec.(map[string]any)["n"].(json.Number); !ok || n != "0" {
 		t.Errorf("spec numbers decode as %T %v, want json.Number", objs[0].Spec.(map[string]any)["n"], n)
+	}
+}
+
+func TestListAsksOnlyForTheComparedFields(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		netbox3     bool
+		wantFields  []string // the fields= of each page request
+		wantIgnored bool
+	}{
+		{"NetBox 4 honours fields", false, []string{strings.Join(CompareFields, ","), strings.Join(CompareFields, ",")}, false},
+		{"NetBox 3 ignores it: full objects from then on", true, []string{strings.Join(CompareFields, ","), ""}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t)
+			srv.IgnoreFields(tc.netbox3)
+			for i := range 1500 {
+				srv.Seed("vpcs", map[string]any{"fabric": 1, "name": fmt.Sprintf("v-%d", i), "spec": map[string]any{"n": i}, "display": "v"})
+			}
+			c, _ := newClient(t, srv, Options{})
+			objs, err := c.ListFabricObjects(context.Background(), "vpcs", 1, CompareFields)
+			if err != nil || len(objs) != 1500 {
+				t.Fatalf("listed %d objects (%v), want 1500", len(objs), err)
+			}
+			if objs[1499].Name != "v-1499" || objs[1499].Spec.(map[string]any)["n"] != json.Number("1499") {
+				t.Errorf("last object = %+v", objs[1499])
+			}
+			var got []string
+			for _, r := range srv.Requests() {
+				q, _ := url.ParseQuery(r.Query)
+				got = append(got, q.Get("fields"))
+			}
+			if !slices.Equal(got, tc.wantFields) {
+				t.Errorf("fields per page = %q, want %q", got, tc.wantFields)
+			}
+			if c.FieldsIgnored() != tc.wantIgnored {
+				t.Errorf("FieldsIgnored = %v, want %v", c.FieldsIgnored(), tc.wantIgnored)
+			}
+		})
+	}
+}
+
+func TestCompareFieldsAreObjectsFields(t *testing.T) {
+	var tags []string
+	for f := range reflect.TypeFor[Object]().Fields() {
+		tags = append(tags, strings.Split(f.Tag.Get("json"), ",")[0])
+	}
+	if !slices.Equal(tags, CompareFields) {
+		t.Errorf("Object's fields %v, CompareFields %v: what the sync compares is what it asks for", tags, CompareFields)
 	}
 }
 

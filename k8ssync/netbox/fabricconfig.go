@@ -25,7 +25,7 @@ func (c *Client) ListFabricConfigs(ctx context.Context) ([]FabricConfig, error) 
 	var out []FabricConfig
 	path := APIPrefix + "fabrics/"
 	for offset := 0; ; {
-		body, err := c.do(ctx, "GET", path, c.pageQuery(offset), nil)
+		body, err := c.do(ctx, "GET", path, c.pageQuery(offset, nil), nil)
 		if err != nil {
 			return nil, fmt.Errorf("list fabrics: %w", err)
 		}

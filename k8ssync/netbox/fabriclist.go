@@ -1,7 +1,6 @@
 package netbox
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,28 +15,24 @@ type FabricState struct {
 	SyncEnabled bool   `json:"sync_enabled"`
 }
 
+// fabricStateFields are FabricState's fields.
+var fabricStateFields = []string{"id", "name", "sync_status", "sync_enabled"}
+
 // ListFabrics reads every fabric's state, page by page.
 func (c *Client) ListFabrics(ctx context.Context) ([]FabricState, error) {
 	var out []FabricState
-	path := APIPrefix + "fabrics/"
-	for offset := 0; ; {
-		body, err := c.do(ctx, "GET", path, c.pageQuery(offset), nil)
-		if err != nil {
-			return nil, fmt.Errorf("list fabrics: %w", err)
+	err := c.eachPage(ctx, APIPrefix+"fabrics/", "list fabrics", fabricStateFields, func(dec *json.Decoder, first bool) error {
+		var f FabricState
+		if err := c.decodeItem(dec, first, fabricStateFields, &f); err != nil {
+			return err
 		}
-		var p struct {
-			Count   int           `json:"count"`
-			Results []FabricState `json:"results"`
-		}
-		if err := json.NewDecoder(bytes.NewReader(body)).Decode(&p); err != nil {
-			return nil, fmt.Errorf("list fabrics: decode page at offset %d: %v", offset, jsonErrorKind(err))
-		}
-		out = append(out, p.Results...)
-		offset += len(p.Results)
-		if len(p.Results) == 0 || offset >= p.Count {
-			return out, nil
-		}
+		out = append(out, f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // GetFabricState reads one fabric's state.

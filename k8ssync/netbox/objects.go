@@ -6,7 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
 )
 
 // Object is a CRD object as the plugin's API returns it, reduced to the
@@ -66,53 +71,180 @@ func (r *FabricRef) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-type page struct {
-	Count   int      `json:"count"`
-	Results []Object `json:"results"`
-}
+// CompareFields are the fields of an object the sync reads: its key, its
+// id and what it compares. They are what the sync asks NetBox for with
+// ?fields= (NetBox >= 4.0), so that NetBox does not serialize url,
+// display, tags, custom fields and timestamps of every object.
+var CompareFields = []string{"id", "fabric", "namespace", "name", "spec", "labels", "annotations",
+	"kubernetes_uid", "kubernetes_resource_version", "kubernetes_status"}
+
+// KeyFields identify an object: what re-reading after a lost create needs.
+var KeyFields = []string{"id", "fabric", "namespace", "name"}
 
 // RoutePath is the API path of a plugin route, e.g. "/api/plugins/hedgehog/vpcs/".
 func RoutePath(route string) string { return APIPrefix + route + "/" }
 
-// ListFabricObjects lists every object of route and keeps those of fabric.
-// The plugin's API has no filters (a ?fabric_id= would be ignored), so the
-// whole table is read page by page (limit/offset, ordered by id so that
-// pages do not shift) and filtered here.
-func (c *Client) ListFabricObjects(ctx context.Context, route string, fabric int) ([]Object, error) {
+// ListFabricObjects lists every object of route that belongs to fabric,
+// with the fields in fields (all of Object's when nil).
+func (c *Client) ListFabricObjects(ctx context.Context, route string, fabric int, fields []string) ([]Object, error) {
 	var out []Object
-	seen := make(map[int]bool)
-	path := RoutePath(route)
+	err := c.EachFabricObject(ctx, route, fabric, fields, func(o *Object) { out = append(out, *o) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachFabricObject reads every object of route and passes those of fabric
+// to fn, one page at a time: at most a page (PageSize objects) is held.
+// The plugin's API has no filters (a ?fabric_id= would be ignored), so the
+// whole table is read (limit/offset, ordered by id so that pages do not
+// shift) and filtered here. An object that moves between pages may be
+// passed twice. fields (nil: every field) is sent as ?fields= unless this
+// NetBox was found to ignore it (see FieldsIgnored).
+func (c *Client) EachFabricObject(ctx context.Context, route string, fabric int, fields []string, fn func(*Object)) error {
+	seen := make(map[int]struct{})
+	return c.eachPage(ctx, RoutePath(route), "list "+route, fields, func(dec *json.Decoder, first bool) error {
+		var o Object
+		if err := c.decodeItem(dec, first, fields, &o); err != nil {
+			return err
+		}
+		if int(o.Fabric) != fabric {
+			return nil
+		}
+		if _, dup := seen[o.ID]; !dup {
+			seen[o.ID] = struct{}{}
+			fn(&o)
+		}
+		return nil
+	})
+}
+
+// FieldsIgnored reports whether this NetBox answered a ?fields= list with
+// fields not asked for (NetBox before 4.0 ignores the parameter): from then
+// on the client asks for full objects, which decode just the same.
+func (c *Client) FieldsIgnored() bool { return c.fieldsIgnored.Load() }
+
+// eachPage reads a list page by page and calls item for each element of
+// each page's results, with a decoder positioned on it (first: it is the
+// first element of its page).
+func (c *Client) eachPage(ctx context.Context, path, what string, fields []string, item func(dec *json.Decoder, first bool) error) error {
 	for offset := 0; ; {
-		body, err := c.do(ctx, "GET", path, c.pageQuery(offset), nil)
+		body, err := c.do(ctx, "GET", path, c.pageQuery(offset, fields), nil)
 		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", route, err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		var p page
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&p); err != nil {
-			return nil, fmt.Errorf("list %s: decode page at offset %d: %v", route, offset, jsonErrorKind(err))
+		count, n, err := decodePage(body, item)
+		if err != nil {
+			return fmt.Errorf("%s: decode page at offset %d: %v", what, offset, jsonErrorKind(err))
 		}
-		for _, o := range p.Results {
-			// A row that moved between pages may show up twice.
-			if int(o.Fabric) == fabric && !seen[o.ID] {
-				seen[o.ID] = true
-				out = append(out, o)
-			}
-		}
-		offset += len(p.Results)
-		if len(p.Results) == 0 || offset >= p.Count {
-			return out, nil
+		offset += n
+		if n == 0 || offset >= count {
+			return nil
 		}
 	}
 }
 
+// decodePage walks {"count": N, "results": [...], ...} without holding the
+// decoded page: each result is decoded by item where it stands.
+func decodePage(body []byte, item func(dec *json.Decoder, first bool) error) (count, n int, err error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := expectDelim(dec, '{'); err != nil {
+		return 0, 0, err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, 0, err
+		}
+		switch tok {
+		case "count":
+			if err := dec.Decode(&count); err != nil {
+				return 0, 0, err
+			}
+		case "results":
+			tok, err := dec.Token()
+			switch {
+			case err != nil:
+				return 0, 0, err
+			case tok == nil: // null: no results
+				continue
+			case tok != json.Delim('['):
+				return 0, 0, notDelim(tok, '[')
+			}
+			for ; dec.More(); n++ {
+				if err := item(dec, n == 0); err != nil {
+					return 0, 0, err
+				}
+			}
+			if _, err := dec.Token(); err != nil { // ]
+				return 0, 0, err
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	return count, n, nil
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != want {
+		return notDelim(tok, want)
+	}
+	return nil
+}
+
+// notDelim names the token's type, never its text: a body may quote anything.
+func notDelim(tok json.Token, want json.Delim) error {
+	what := fmt.Sprintf("%T", tok)
+	if d, ok := tok.(json.Delim); ok {
+		what = string(d)
+	}
+	return &json.UnmarshalTypeError{Value: what, Type: reflect.TypeFor[json.Delim](), Field: string(want)}
+}
+
+// decodeItem decodes one result into v. On the first result of a page
+// that was asked for a fields list, it checks whether NetBox honoured it.
+func (c *Client) decodeItem(dec *json.Decoder, first bool, fields []string, v any) error {
+	if !first || fields == nil || c.fieldsIgnored.Load() {
+		return dec.Decode(v)
+	}
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	var got map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &got); err == nil {
+		for name := range got {
+			if !slices.Contains(fields, name) {
+				c.fieldsIgnored.Store(true)
+				c.log.Info("NetBox ignores ?fields= (before 4.0): listing full objects", zap.String("unasked_field", name))
+				break
+			}
+		}
+	}
+	inner := json.NewDecoder(bytes.NewReader(raw))
+	inner.UseNumber()
+	return inner.Decode(v)
+}
+
 // pageQuery asks for one page of a list, ordered by id so that pages do not
-// shift while they are read.
-func (c *Client) pageQuery(offset int) url.Values {
+// shift while they are read, with only fields (when NetBox honours it).
+func (c *Client) pageQuery(offset int, fields []string) url.Values {
 	q := url.Values{}
 	q.Set("limit", strconv.Itoa(c.pageSize))
 	q.Set("offset", strconv.Itoa(offset))
 	q.Set("ordering", "id")
+	if fields != nil && !c.fieldsIgnored.Load() {
+		q.Set("fields", strings.Join(fields, ","))
+	}
 	return q
 }

@@ -69,12 +69,11 @@ func (c *Client) presentKeys(ctx context.Context, route string, batch []item) (m
 			continue
 		}
 		listed[it.key.fabric] = true
-		objs, err := c.ListFabricObjects(ctx, route, it.key.fabric)
+		err := c.EachFabricObject(ctx, route, it.key.fabric, KeyFields, func(o *Object) {
+			present[objectKey{int(o.Fabric), o.Namespace, o.Name}] = true
+		})
 		if err != nil {
 			return nil, err
-		}
-		for _, o := range objs {
-			present[objectKey{int(o.Fabric), o.Namespace, o.Name}] = true
 		}
 	}
 	return present, nil

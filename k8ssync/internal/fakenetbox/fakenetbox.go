@@ -1,6 +1,7 @@
 // Package fakenetbox emulates the parts of NetBox and the Hedgehog plugin's
 // REST API that the sync uses, with NetBox's semantics: token auth,
-// limit/offset pagination that ignores filters, bulk create validated as a
+// limit/offset pagination that ignores filters, ?fields= (NetBox >= 4.0;
+// IgnoreFields for 3.x), bulk create validated as a
 // whole (400 with one error dict per object), bulk update stopping at the
 // first invalid object (400 with one dict), bulk delete by id list, and the
 // plugin's refusal of blank specs. Faults can be injected per request.
@@ -51,7 +52,9 @@ type Server struct {
 	reqs    []Request
 	// AllowBlankSpec emulates the plugin once spec has blank=True.
 	allowBlank bool
-	fault      func(r Request) Fault
+	// ignoreFields emulates NetBox before 4.0, which has no ?fields=.
+	ignoreFields bool
+	fault        func(r Request) Fault
 }
 
 // New starts a server that accepts exactly the Authorization value auth
@@ -112,6 +115,14 @@ func (s *Server) AllowBlankSpec(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.allowBlank = on
+}
+
+// IgnoreFields makes lists answer full objects whatever ?fields= says, as
+// NetBox before 4.0 does.
+func (s *Server) IgnoreFields(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ignoreFields = on
 }
 
 // SetFault installs fn, called for every request before normal handling.
@@ -263,11 +274,29 @@ func (s *Server) list(w http.ResponseWriter, route string, r *http.Request) {
 	offset = min(max(offset, 0), len(rows))
 	end := min(offset+limit, len(rows))
 	page := rows[offset:end]
+	if fields := q.Get("fields"); fields != "" && !s.ignoreFields {
+		page = only(page, strings.Split(fields, ","))
+	}
 	var next any
 	if end < len(rows) {
 		next = fmt.Sprintf("%s%s%s/?limit=%d&offset=%d", s.URL, prefix, route, limit, end)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(rows), "next": next, "previous": nil, "results": page})
+}
+
+// only is NetBox 4's ?fields=: each row with just the named fields that
+// exist (unknown names are ignored).
+func only(rows []map[string]any, fields []string) []map[string]any {
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		out[i] = map[string]any{}
+		for _, f := range fields {
+			if v, ok := r[f]; ok {
+				out[i][f] = v
+			}
+		}
+	}
+	return out
 }
 
 func (s *Server) create(w http.ResponseWriter, route string, body []byte) {

@@ -5,12 +5,40 @@
 - NetBoxModelSerializer adds `url`, `display`, `custom_fields` (the custom_field_data column)
   and `tags` (always [] here: the stand-in has no tags; input is ignored).
 - BulkOperationSerializer: the `{"id": N}` items of bulk update and bulk delete.
+- BaseModelSerializer: NetBox 4's `fields` / `omit` (dynamic fields), which the viewsets pass.
 """
+from functools import cached_property
+
 from rest_framework import serializers
 from rest_framework.reverse import reverse
+from rest_framework.utils.serializer_helpers import BindingDict
 
 
-class ValidatedModelSerializer(serializers.ModelSerializer):
+class BaseModelSerializer(serializers.ModelSerializer):
+    """NetBox 4's dynamic fields (netbox/netbox/api/serializers/base.py): `fields` keeps only the
+    named fields, in the serializer's own order; `omit` drops the named ones. The viewset passes
+    them from ?fields= / ?omit= (see viewsets.NetBoxModelViewSet.field_kwargs)."""
+
+    def __init__(self, *args, fields=None, omit=None, **kwargs):
+        self._requested_fields = fields
+        self._omit_fields = omit or []
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def fields(self):
+        if not self._requested_fields and not self._omit_fields:
+            return super().fields
+        fields = BindingDict(self)
+        for key, value in self.get_fields().items():
+            if self._requested_fields and key not in self._requested_fields:
+                continue
+            if key in self._omit_fields:
+                continue
+            fields[key] = value
+        return fields
+
+
+class ValidatedModelSerializer(BaseModelSerializer):
     """Enforces full_clean() on a copy of the instance during validation (DRF does not)."""
 
     def validate(self, data):

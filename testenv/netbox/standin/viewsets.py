@@ -12,7 +12,9 @@ NetBox 4.3): single-object CRUD plus bulk create / update / delete on the list U
   or {"non_field_errors": ["Expected a list of items but got type \"dict\"."]}.
 """
 import copy
+from functools import cached_property
 
+from django.conf import settings
 from django.db import transaction
 from rest_framework import mixins, status
 from rest_framework.response import Response
@@ -82,13 +84,31 @@ class NetBoxModelViewSet(BulkUpdateModelMixin,
                          mixins.DestroyModelMixin,
                          mixins.ListModelMixin,
                          GenericViewSet):
-    """No filter backends: query parameters other than limit/offset are ignored."""
+    """No filter backends: query parameters other than limit/offset, fields, omit and brief are
+    ignored. Like NetBox >= 4.0 (BaseViewSet.field_kwargs), ?fields=a,b renders only those fields
+    (unknown names are dropped silently), ?omit=a,b all but those, and ?brief=1 the serializer's
+    Meta.brief_fields when it has any; with STANDIN_NETBOX_VERSION=3 all three are ignored, as
+    NetBox 3.x has no dynamic fields."""
 
     def get_serializer(self, *args, **kwargs):
         # A list of objects means a bulk operation.
         if isinstance(kwargs.get('data', {}), list):
             kwargs['many'] = True
+        kwargs.update(**self.field_kwargs)
         return super().get_serializer(*args, **kwargs)
+
+    @cached_property
+    def field_kwargs(self):
+        if settings.NETBOX3:
+            return {}
+        if requested := self.request.query_params.get('fields'):
+            return {'fields': requested.split(',')}
+        if omit := self.request.query_params.get('omit'):
+            return {'omit': omit.split(',')}
+        if self.request.method == 'GET' and self.request.GET.get('brief'):
+            if brief := getattr(self.get_serializer_class().Meta, 'brief_fields', None):
+                return {'fields': brief}
+        return {}
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

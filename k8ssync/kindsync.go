@@ -1,0 +1,188 @@
+package k8ssync
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/hhgate/hhgate/k8ssync/diff"
+	"github.com/hhgate/hhgate/k8ssync/kinds"
+	"github.com/hhgate/hhgate/k8ssync/kube"
+	"github.com/hhgate/hhgate/k8ssync/netbox"
+)
+
+// kindSync is one kind while it is synced: NetBox's side reduced to an
+// index, the writes waiting to fill a batch, and the counts. The sync
+// holds one per kind, never a kind's objects: a page of custom resources
+// and a batch of writes at a time.
+type kindSync struct {
+	k     kinds.Kind
+	stats *KindStats
+
+	// ready is closed once NetBox's side is read: index, or netboxErr.
+	ready     chan struct{}
+	index     *diff.Index
+	netboxErr error
+
+	// creates and updates are planned writes not sent yet (< BatchSize).
+	creates, updates []diff.Write
+}
+
+// syncKinds syncs every kind: NetBox's objects are read into one index per
+// kind (a few routes at a time) while Kubernetes is listed (a few kinds at
+// a time, each kind as soon as its index is ready); every page's creates
+// and updates are sent as batches fill. Deletes come last, once every kind
+// was listed: only then is it known which kinds were listed completely
+// with the cluster reachable throughout.
+func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
+	ks := make([]*kindSync, len(kinds.All))
+	for i, k := range kinds.All {
+		ks[i] = &kindSync{k: k, stats: &KindStats{}, ready: make(chan struct{})}
+		r.kindStats[k.Kind] = ks[i].stats
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.readNetBox(ctx, ks)
+	}()
+	r.listings = reader.StreamAll(ctx, kinds.All, func(i int) kube.Visit { return r.visitor(ctx, ks[i]) })
+	wg.Wait()
+	r.noteConnection()
+
+	for i, s := range ks {
+		r.finishKind(ctx, s, r.listings[i])
+	}
+	for i, s := range ks {
+		r.deletes(ctx, s, r.listings[i])
+	}
+}
+
+// readNetBox reads this fabric's objects of every kind from NetBox into
+// the kinds' indexes, a few routes at a time, in the kinds' order (the
+// order Kubernetes is listed in).
+func (r *run) readNetBox(ctx context.Context, ks []*kindSync) {
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for _, s := range ks {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() {
+				if p := recover(); p != nil {
+					r.e.log.Error("panic while listing NetBox objects", zap.String("kind", s.k.Kind),
+						zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+					s.index, s.netboxErr = nil, fmt.Errorf("internal error: panic: %v", p)
+				}
+				close(s.ready)
+				<-sem
+				wg.Done()
+			}()
+			index := diff.NewIndex(r.id, r.stamp)
+			err := r.e.netbox.EachFabricObject(ctx, s.k.Route, r.id, netbox.CompareFields, index.Add)
+			if err != nil {
+				s.netboxErr = err
+				return
+			}
+			s.index = index
+		}()
+	}
+	wg.Wait()
+}
+
+// visitor waits for the kind's index, then returns what compares each
+// custom resource as its page arrives. Without an index (NetBox's list
+// failed) resources are only counted.
+func (r *run) visitor(ctx context.Context, s *kindSync) kube.Visit {
+	select {
+	case <-s.ready:
+	case <-ctx.Done():
+		return func(kube.Resource) {}
+	}
+	if s.index == nil {
+		return func(kube.Resource) {}
+	}
+	batch := r.e.netbox.BatchSize()
+	return func(res kube.Resource) {
+		switch action, w := s.index.Visit(&res); action {
+		case diff.Unchanged:
+			s.stats.Unchanged++
+		case diff.Create:
+			s.creates = append(s.creates, w)
+			if len(s.creates) >= batch {
+				r.send(ctx, s, opCreate, s.creates)
+				s.creates = nil
+			}
+		case diff.Update:
+			s.updates = append(s.updates, w)
+			if len(s.updates) >= batch {
+				r.send(ctx, s, opUpdate, s.updates)
+				s.updates = nil
+			}
+		}
+	}
+}
+
+// finishKind sends the kind's last partial batches and records its
+// outcome, or why it failed. The writes of pages already read stay sent
+// when the list failed later: they are what Kubernetes holds. Such a kind
+// is reported failed and never pruned.
+func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
+	if len(s.creates) > 0 {
+		r.send(ctx, s, opCreate, s.creates)
+	}
+	if len(s.updates) > 0 {
+		r.send(ctx, s, opUpdate, s.updates)
+	}
+	s.creates, s.updates = nil, nil
+	ks := s.stats
+	ks.Listed = l.Count
+	r.stats.TotalCRDs += l.Count
+	r.stats.Unchanged += ks.Unchanged
+	switch l.Status {
+	case kube.StatusFailed:
+		msg := r.red.clean(l.Err.Error())
+		ks.Status, ks.Error = KindFailed, msg
+		ks.Errors++
+		if l.Class == kube.ClassInternal && r.panicMsg == "" {
+			r.panicMsg = msg
+		}
+		r.addError(s.k.Kind, "", "list", msg)
+		return
+	case kube.StatusNotInstalled:
+		ks.Status = KindNotInstalled
+	default:
+		ks.Status = KindOK
+	}
+	if s.netboxErr != nil {
+		msg := r.red.clean(s.netboxErr.Error())
+		ks.Status, ks.Error = KindFailed, msg
+		ks.Errors++
+		r.netboxFailed(ctx, s.netboxErr, false)
+		r.addError(s.k.Kind, "", "list_netbox", msg)
+	}
+}
+
+// deletes decides and sends one kind's deletes: the NetBox objects no
+// custom resource claimed, once the kind's two lists are complete. This is
+// the one place where deletes are decided. Prune only what is known to be
+// gone: this kind was listed completely (not failed, not 404), the
+// cluster stayed reachable throughout the listing, and NetBox's side was
+// read.
+func (r *run) deletes(ctx context.Context, s *kindSync, l kube.Listing) {
+	if !r.e.prune() || !l.Complete() || r.connClass != "" || s.index == nil || s.netboxErr != nil {
+		return
+	}
+	gone := s.index.Gone()
+	if len(gone) == 0 {
+		return
+	}
+	ws := make([]diff.Write, len(gone))
+	for i, g := range gone {
+		ws[i] = diff.Write{Key: g.Key, Record: netbox.Record{ID: g.ID}}
+	}
+	r.send(ctx, s, opDelete, ws)
+}
