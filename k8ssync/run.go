@@ -52,6 +52,12 @@ type run struct {
 	kindStats map[string]*KindStats
 	errCount  int
 	first     []string // the first errors, for sync_error
+
+	held     []heldKind // kinds whose deletions max_prune held (prune.go)
+	switches *Readiness // nil: unknown (agents.go)
+	// dryRun is a plan (plan.go): no write of any kind, plans recorded.
+	dryRun bool
+	plans  map[string]*KindPlan
 }
 
 // firstErrors is how many errors sync_error keeps.
@@ -103,7 +109,7 @@ func (r *run) noteContext(syncCtx, callerCtx context.Context) {
 }
 
 func (r *run) execute(ctx context.Context) {
-	if !r.markSyncing(ctx) {
+	if !r.dryRun && !r.markSyncing(ctx) {
 		return
 	}
 	f, err := r.e.netbox.GetFabric(ctx, r.id)
@@ -138,6 +144,7 @@ func (r *run) execute(ctx context.Context) {
 	r.listings = reader.ListAll(ctx, kinds.All)
 	wg.Wait()
 	r.noteConnection()
+	r.readAgents(ctx, reader)
 
 	for i, k := range kinds.All {
 		r.syncKind(ctx, k, r.listings[i], objects[i])
@@ -303,6 +310,11 @@ func (r *run) syncKind(ctx context.Context, k kinds.Kind, l kube.Listing, nb net
 	})
 	ks.Unchanged = plan.Unchanged
 	r.stats.Unchanged += plan.Unchanged
+	if r.dryRun {
+		r.planKind(k, ks, l, nb.objects, plan)
+		return
+	}
+	plan = r.holdPrune(k, ks, len(nb.objects), plan)
 	r.write(ctx, k, ks, plan)
 }
 
@@ -344,6 +356,9 @@ func (r *run) write(ctx context.Context, k kinds.Kind, ks *KindStats, plan diff.
 // sync's time is up, in which case every object fails with that reason.
 func (r *run) bulk(ctx context.Context, n int, call func() netbox.BulkResult) netbox.BulkResult {
 	reason := r.netboxDown
+	if r.dryRun {
+		reason = errDryRun
+	}
 	if reason == nil && ctx.Err() != nil {
 		reason = ctx.Err()
 	}
