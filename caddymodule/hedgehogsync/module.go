@@ -52,6 +52,12 @@ type HedgehogSync struct {
 	// that were listed completely). Default true.
 	Prune *bool `json:"prune,omitempty"`
 
+	// The most a sync may delete of a fabric's objects of one kind, as a
+	// whole percentage: "50%" (default). A sync that would delete more
+	// (a wrong namespace or token makes a kind list empty) deletes none
+	// of that kind and reports prune_held. "100%" turns the check off.
+	MaxPrune string `json:"max_prune,omitempty"`
+
 	// Bound of one sync or connection test. Default 5m.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 
@@ -127,6 +133,12 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	case hs.ShutdownDrain < 0:
 		return fmt.Errorf("shutdown_drain: %s must be positive", time.Duration(hs.ShutdownDrain))
 	}
+	maxPrune := k8ssync.DefaultMaxPrune
+	if hs.MaxPrune != "" {
+		if maxPrune, err = k8ssync.ParseMaxPrune(hs.MaxPrune); err != nil {
+			return fmt.Errorf("max_prune: %w", err)
+		}
+	}
 	m, err := registerSyncMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
 		return err
@@ -143,6 +155,7 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		NetBoxURL:             netboxURL,
 		NetBoxToken:           token,
 		Prune:                 hs.Prune,
+		MaxPrune:              &maxPrune,
 		BatchSize:             hs.BatchSize,
 		Timeout:               timeout,
 		InsecureSkipTLSVerify: hs.InsecureSkipTLSVerify,
