@@ -54,6 +54,7 @@ var variables = []variable{
 	{name: "HHGATE_NETBOX_TOKEN_FILE", file: true},
 	{name: "HHGATE_SYNC_TIMEOUT", def: "5m", check: checkDuration},
 	{name: "HHGATE_SYNC_PRUNE", def: "true", check: oneOf("true", "false")},
+	{name: "HHGATE_SYNC_MAX_PRUNE", def: "50%", check: checkPercent},
 }
 
 // requiredWhen lists, per switch, the settings the switched-on part needs;
