@@ -3,7 +3,7 @@ package k8ssync
 import (
 	"cmp"
 	"context"
-	"fmt"
+	"errors"
 	"runtime/debug"
 
 	"go.uber.org/zap"
@@ -67,8 +67,8 @@ type PlannedObject struct {
 	Fields    []string `json:"fields,omitempty"`
 }
 
-// Unreadable is one thing the plan could not read. Side is "kubernetes"
-// or "netbox".
+// Unreadable is one thing the plan could not read. Side is "kubernetes",
+// "netbox", or "gateway" (an internal error).
 type Unreadable struct {
 	Kind  string `json:"kind"`
 	Side  string `json:"side"`
@@ -130,7 +130,8 @@ func (r *run) planKind(k kinds.Kind, ks *KindStats, l kube.Listing, objects []ne
 	}
 }
 
-// kindPlan returns the kind's entry, creating it in the plugin's order.
+// kindPlan returns the kind's entry (created on first use), brought up to
+// date with the kind's stats.
 func (r *run) kindPlan(k kinds.Kind, ks *KindStats) *KindPlan {
 	if r.plans == nil {
 		r.plans = map[string]*KindPlan{}
@@ -175,11 +176,11 @@ func (r *run) planResult() PlanResult {
 	default:
 		res.Code, res.Error = code, r.red.clean(r.humanError(code))
 	}
-	r.e.log.Info("fabric sync planned", zap.Int("fabric", r.id), zap.Int("kinds", len(res.Kinds)),
+	r.e.log.Debug("fabric sync planned", zap.Int("fabric", r.id), zap.Int("kinds", len(res.Kinds)),
 		zap.Int("unreadable", len(res.Unreadable)), zap.String("code", res.Code))
 	return res
 }
 
 // errDryRun is what a write attempted during a plan would fail with; the
 // plan never reaches a write, this is the second line of defence.
-var errDryRun = fmt.Errorf("not sent: dry run")
+var errDryRun = errors.New("dry run")

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
+	"github.com/hhgate/hhgate/k8ssync/netbox"
 )
 
 // plan runs Engine.Plan and checks that it wrote nothing to NetBox and
@@ -162,5 +163,19 @@ func TestPlanOfAFabricThatCannotBeRead(t *testing.T) {
 func notInstalledAll(h *harness) {
 	for _, k := range kinds.All {
 		h.kube.NotInstalled(k)
+	}
+}
+
+// The plan never reaches a write; if it ever did, the batch is not sent.
+func TestDryRunNeverSendsABatch(t *testing.T) {
+	h := newHarness(t)
+	r := newRun(h.engine, fabricID)
+	r.dryRun = true
+	res := r.bulk(context.Background(), 2, func() netbox.BulkResult {
+		t.Error("a batch was sent during a dry run")
+		return netbox.BulkResult{}
+	})
+	if len(res.Failures) != 2 || !strings.Contains(res.Failures[0].Message, "dry run") {
+		t.Errorf("failures = %+v", res.Failures)
 	}
 }
