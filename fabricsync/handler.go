@@ -72,7 +72,8 @@ type Config struct {
 	Logger *zap.Logger
 }
 
-// Handler serves the plugin's sync and test-connection URLs.
+// Handler serves the plugin's sync and test-connection URLs and the
+// gateway's plan endpoint.
 type Handler struct {
 	netboxURL string
 	basePath  string
@@ -144,7 +145,8 @@ func (cfg Config) Check() error {
 	return nil
 }
 
-// Serve answers the plugin's sync and test-connection URLs and passes every
+// Serve answers the plugin's sync and test-connection URLs and the plan
+// endpoint, and passes every
 // other request to next.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
 	act, fabricID := route(h.basePath, r.URL.Path)

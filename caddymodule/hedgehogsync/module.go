@@ -27,7 +27,9 @@ func init() {
 // and …/test-connection/. It asks NetBox, with the user's own credentials,
 // whether the user may change the fabric, then reads the fabric's custom
 // resources from its Kubernetes API server and writes them into NetBox over
-// the REST API with a service token. Every other request passes through.
+// the REST API with a service token. GET <base_path>.hhgate/fabrics/<id>/plan
+// answers, for a user NetBox lets view the fabric, what the next sync would
+// do, writing nothing. Every other request passes through.
 // Place it after netbox_guard and before reverse_proxy.
 type HedgehogSync struct {
 	// NetBox's address for the gateway's own API requests, e.g.
