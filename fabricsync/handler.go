@@ -146,8 +146,7 @@ func (cfg Config) Check() error {
 }
 
 // Serve answers the plugin's sync and test-connection URLs and the plan
-// endpoint, and passes every
-// other request to next.
+// endpoint, and passes every other request to next.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
 	act, fabricID := route(h.basePath, r.URL.Path)
 	if act == actionNone {
