@@ -116,6 +116,8 @@ func TestCheckProblemsNameTheVariable(t *testing.T) {
 		{map[string]string{"HHGATE_SESSION_TTL": "12"}, "HHGATE_SESSION_TTL: \"12\" is not a duration"},
 		{map[string]string{"HHGATE_SYNC_TIMEOUT": "-5m"}, "HHGATE_SYNC_TIMEOUT: \"-5m\" must be positive"},
 		{map[string]string{"HHGATE_SYNC_PRUNE": "yes"}, "HHGATE_SYNC_PRUNE"},
+		{map[string]string{"HHGATE_SYNC_MAX_PRUNE": "150%"}, "HHGATE_SYNC_MAX_PRUNE: \"150%\" is not a whole percentage"},
+		{map[string]string{"HHGATE_SYNC_MAX_PRUNE": "50"}, "HHGATE_SYNC_MAX_PRUNE: \"50\" is not a whole percentage"},
 		{map[string]string{"HHGATE_OIDC_POST_LOGOUT_URL": "bye"}, "HHGATE_OIDC_POST_LOGOUT_URL: \"bye\" is neither"},
 		{map[string]string{"HHGATE_SSO": "on"}, "HHGATE_OIDC_ISSUER: required with HHGATE_SSO=on"},
 		{map[string]string{"HHGATE_SSO": "on"}, "HHGATE_SESSION_KEY: required with HHGATE_SSO=on (set HHGATE_SESSION_KEY or HHGATE_SESSION_KEY_FILE)"},

@@ -34,6 +34,16 @@ func oneOfFold(allowed ...string) func(string, *checker) error {
 	}
 }
 
+// checkPercent accepts a whole percentage from 0% to 100% (max_prune).
+func checkPercent(v string, _ *checker) error {
+	digits, ok := strings.CutSuffix(v, "%")
+	n, err := strconv.Atoi(digits)
+	if !ok || err != nil || strings.HasPrefix(digits, "+") || n < 0 || n > 100 {
+		return fmt.Errorf("%q is not a whole percentage from 0%% to 100%%, such as 50%%", v)
+	}
+	return nil
+}
+
 // listen is HHGATE_LISTEN understood: a host (IP or name, maybe empty) and
 // a port (maybe empty).
 type listen struct {

@@ -56,6 +56,7 @@ var variables = []variable{
 	{name: "HHGATE_SYNC_PRUNE", def: "true", check: oneOf("true", "false")},
 	{name: "HHGATE_SYNC_CONTROLLER", def: "on", check: oneOf("on", "off")},
 	{name: "HHGATE_SYNC_DEBOUNCE", def: "5s", check: checkDuration},
+	{name: "HHGATE_SYNC_MAX_PRUNE", def: "50%", check: checkPercent},
 }
 
 // requiredWhen lists, per switch, the settings the switched-on part needs;

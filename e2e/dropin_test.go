@@ -233,6 +233,7 @@ func TestDropInBadEnvironmentNamesTheVariable(t *testing.T) {
 		{"NETBOX_UPSTREAM=http://127.0.0.1:8001/netbox/", "NETBOX_UPSTREAM:"},
 		{"HHGATE_LISTEN=http://:8080", "HHGATE_LISTEN:"},
 		{"HHGATE_SYNC=on", "HHGATE_NETBOX_TOKEN: required with HHGATE_SYNC=on"},
+		{"HHGATE_SYNC_MAX_PRUNE=150%", `HHGATE_SYNC_MAX_PRUNE: "150%" is not a whole percentage`},
 	}
 	argv, _ := unitExecStart(t)
 	for _, tt := range tests {

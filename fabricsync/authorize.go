@@ -68,17 +68,37 @@ var hopByHop = []string{
 
 // authorize PATCHes the fabric with the user's own credentials: NetBox
 // answers it only if the user is authenticated, passes CSRF, and has change
-// permission on the fabric. body is the change to make (sync_status
-// "syncing" for a sync).
+// permission on the fabric. body is the change to make (none for a sync:
+// its "syncing" is the engine's own write).
 func (h *Handler) authorize(ctx context.Context, r *http.Request, fabricID int, body map[string]any) authorization {
 	payload, _ := json.Marshal(body)
+	return h.askNetBox(ctx, r, http.MethodPatch, fabricID, payload)
+}
+
+// authorizeView GETs the fabric with the user's own credentials: NetBox
+// answers it only if the user is authenticated and may view the fabric.
+// The answer holds the fabric's secrets; only its status and a DRF
+// "detail" are read from it.
+func (h *Handler) authorizeView(ctx context.Context, r *http.Request, fabricID int) authorization {
+	return h.askNetBox(ctx, r, http.MethodGet, fabricID, nil)
+}
+
+// askNetBox sends method to the fabric's API URL as the user and turns
+// NetBox's answer into a verdict.
+func (h *Handler) askNetBox(ctx context.Context, r *http.Request, method string, fabricID int, payload []byte) authorization {
 	url := fmt.Sprintf("%s%sapi/plugins/hedgehog/fabrics/%d/", h.netboxURL, h.basePath, fabricID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, url, bytes.NewReader(payload))
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return authorization{verdict: netboxUnavailable, detail: err.Error()}
 	}
 	req.Header = userHeaders(r)
-	req.Header.Set("Content-Type", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	// NetBox must see the host the browser used, so that Django's Origin
 	// and Referer checks and its absolute URLs work as through the proxy.
@@ -89,7 +109,10 @@ func (h *Handler) authorize(ctx context.Context, r *http.Request, fabricID int, 
 	}
 	defer res.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(res.Body, 64<<10))
-	a := authorization{setCookies: res.Header.Values("Set-Cookie"), detail: drfDetail(answer)}
+	a := authorization{setCookies: res.Header.Values("Set-Cookie")}
+	if res.StatusCode >= 300 {
+		a.detail = drfDetail(answer) // a 2xx is the fabric itself, secrets and all
+	}
 	switch {
 	case res.StatusCode >= 200 && res.StatusCode < 300:
 		a.verdict = allowed

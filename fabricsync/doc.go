@@ -8,6 +8,10 @@
 // change permission with the user's own credentials (session cookie and
 // CSRF token, identity headers set by netbox_oidc, or an API token).
 //
+// It also serves the gateway's dry run, GET <base>.hhgate/fabrics/<id>/plan:
+// NetBox checks view permission (a GET of the fabric as the user), then
+// the engine's Plan answers what the next sync would do, writing nothing.
+//
 // Syncs belong to a Runtime that outlives config reloads (the Caddy module
 // keeps it in a caddy.UsagePool): a per-fabric lock in Caddy's storage
 // makes one sync per fabric across gateways, the lock holder alone writes

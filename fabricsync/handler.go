@@ -33,6 +33,8 @@ type Engine interface {
 	MarkInterrupted(ctx context.Context, fabricID int, reason string) error
 	// Journal writes a journal entry on the fabric.
 	Journal(ctx context.Context, entry netbox.JournalEntry) error
+	// Plan computes what the next sync would do, writing nothing.
+	Plan(ctx context.Context, fabricID int) k8ssync.PlanResult
 }
 
 // Machine codes of the refusals this package writes (besides jsonerror's).
@@ -70,7 +72,8 @@ type Config struct {
 	Logger *zap.Logger
 }
 
-// Handler serves the plugin's sync and test-connection URLs.
+// Handler serves the plugin's sync and test-connection URLs and the
+// gateway's plan endpoint.
 type Handler struct {
 	netboxURL string
 	basePath  string
@@ -142,12 +145,16 @@ func (cfg Config) Check() error {
 	return nil
 }
 
-// Serve answers the plugin's sync and test-connection URLs and passes every
-// other request to next.
+// Serve answers the plugin's sync and test-connection URLs and the plan
+// endpoint, and passes every other request to next.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
 	act, fabricID := route(h.basePath, r.URL.Path)
 	if act == actionNone {
 		return next(w, r)
+	}
+	if act == actionPlan {
+		h.servePlan(w, r, fabricID)
+		return nil
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -188,7 +195,12 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, fabricID int, a
 	case csrfRefused:
 		sessionguard.WriteCSRFFailed(w, r, h.texts[1])
 	case permissionDenied:
-		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(CodePermissionDenied, "You do not have permission to change this fabric.", ""))
+		what := "change"
+		if r.Method == http.MethodGet {
+			what = "view"
+		}
+		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(CodePermissionDenied,
+			fmt.Sprintf("You do not have permission to %s this fabric.", what), ""))
 	case fabricNotFound:
 		jsonerror.Write(w, http.StatusNotFound, jsonerror.New(CodeNotFound, fmt.Sprintf("Fabric %d does not exist.", fabricID), ""))
 	default:

@@ -20,6 +20,8 @@ import (
 type fakeEngine struct {
 	syncs   atomic.Int32
 	tests   atomic.Int32
+	plans   atomic.Int32
+	plan    k8ssync.PlanResult
 	started chan int
 	release chan struct{}
 	result  k8ssync.Result
@@ -47,6 +49,13 @@ func (e *fakeEngine) WriteStatus(context.Context, int, json.RawMessage) error { 
 func (e *fakeEngine) MarkInterrupted(context.Context, int, string) error { return nil }
 
 func (e *fakeEngine) Journal(context.Context, netbox.JournalEntry) error { return nil }
+
+func (e *fakeEngine) Plan(_ context.Context, id int) k8ssync.PlanResult {
+	e.plans.Add(1)
+	p := e.plan
+	p.Fabric = id
+	return p
+}
 
 func (e *fakeEngine) TestConnection(ctx context.Context, id int) k8ssync.ConnectionResult {
 	e.tests.Add(1)

@@ -52,7 +52,7 @@ func journalEntry(j job, res k8ssync.Result, who func() string) (netbox.JournalE
 	}
 	kind := netbox.JournalSuccess
 	switch {
-	case res.Code == k8ssync.CodePartialFailure:
+	case res.Code == k8ssync.CodePartialFailure, res.Code == k8ssync.CodePruneHeld:
 		kind = netbox.JournalWarning
 	case !res.Success:
 		kind = netbox.JournalDanger
@@ -74,6 +74,8 @@ func journalEntry(j job, res k8ssync.Result, who func() string) (netbox.JournalE
 	}
 	fmt.Fprintf(&b, ": %s in %.1f s.\n", s.Details, float64(s.DurationMS)/1000)
 	b.WriteString(kindLines(s.Kinds))
+	b.WriteString(heldLines(s.Kinds))
+	b.WriteString(readinessLine(s))
 	if !res.Success {
 		fmt.Fprintf(&b, "\nFailed (%s): %s\n", res.Code, res.Error)
 		for i, d := range s.ErrorDetails {

@@ -100,6 +100,10 @@ func (e *scriptedEngine) Journal(_ context.Context, entry netbox.JournalEntry) e
 	return nil
 }
 
+func (e *scriptedEngine) Plan(_ context.Context, id int) k8ssync.PlanResult {
+	return k8ssync.PlanResult{Fabric: id}
+}
+
 func (e *scriptedEngine) get(f func()) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -317,6 +321,10 @@ func TestJournalEntries(t *testing.T) {
 	partial := k8ssync.Result{Code: k8ssync.CodePartialFailure, Error: "Sync completed with 1 errors",
 		Stats: k8ssync.Stats{Created: 2, Errors: 1, Details: "2 created", ErrorDetails: []k8ssync.ErrorDetail{{Kind: "VPC", Name: "default/a", Operation: "create", Error: "spec: blank"}}}}
 	failed := k8ssync.Result{Code: k8ssync.CodeKubernetesUnreachable, Error: "Cannot reach the Kubernetes API server"}
+	three, five, one := 3, 5, 1
+	held := k8ssync.Result{Code: k8ssync.CodePruneHeld, Error: "Deletions held",
+		Stats: k8ssync.Stats{Details: "0 created", SwitchesReady: &three, SwitchesTotal: &five, SwitchesStale: &one,
+			Kinds: map[string]k8ssync.KindStats{"Switch": {PruneHeld: &k8ssync.PruneHeld{Count: 7, Total: 7}}, "VPC": {}}}}
 	for _, tt := range []struct {
 		name     string
 		res      k8ssync.Result
@@ -327,6 +335,7 @@ func TestJournalEntries(t *testing.T) {
 		{"changed", success(3), "success", []string{"triggered by alice", "3 created", "- VPC: 3 created"}},
 		{"partial", partial, "warning", []string{"Failed (partial_failure)", "VPC default/a create: spec: blank"}},
 		{"failed", failed, "danger", []string{"Cannot reach the Kubernetes API server"}},
+		{"prune held", held, "warning", []string{"- Switch: deletion of 7 of 7 objects held", "Switches: 3 of 5 ready, 1 stale.", "Failed (prune_held)"}},
 		{"missing fabric", k8ssync.Result{Code: k8ssync.CodeFabricNotFound}, "", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,4 +78,6 @@ func (e *Engine) statusContext(parent context.Context) (context.Context, context
 
 func (e *Engine) prune() bool { return *e.o.Prune }
 
+func (e *Engine) maxPrune() int { return *e.o.MaxPrune }
+
 func (e *Engine) now() time.Time { return e.o.Now() }

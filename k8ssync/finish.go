@@ -34,6 +34,7 @@ func (r *run) finish(parent context.Context) (res Result) {
 	res.Stats = r.stats
 	res.Stats.Errors = r.errCount
 	res.Stats.DurationMS = end.Sub(r.start).Milliseconds()
+	res.Stats.setReadiness(r.switches)
 	res.Stats.Kinds = make(map[string]KindStats, len(r.kindStats))
 	for name, ks := range r.kindStats {
 		res.Stats.Kinds[name] = *ks
@@ -45,6 +46,9 @@ func (r *run) finish(parent context.Context) (res Result) {
 		res.Stats.ErrorDetails = nil
 	} else {
 		res.Stats.Status = netbox.SyncError
+		if code == CodePruneHeld {
+			res.Stats.Status = statusOutOfSync
+		}
 		res.Code = code
 		res.Error = r.red.clean(r.humanError(code))
 		if res.Stats.ErrorDetails == nil {
@@ -143,6 +147,9 @@ func (r *run) syncErrorText(res Result) string {
 	if r.errCount > len(r.first) {
 		text += fmt.Sprintf(" (and %d more)", r.errCount-len(r.first))
 	}
+	if len(r.held) > 0 {
+		text += ". " + r.heldText()
+	}
 	return r.red.clean(text)
 }
 
@@ -174,6 +181,8 @@ func (r *run) code() string {
 		return CodeKubernetesForbidden
 	case r.errCount > 0:
 		return CodePartialFailure
+	case len(r.held) > 0:
+		return CodePruneHeld
 	}
 	return ""
 }
@@ -218,6 +227,8 @@ func (r *run) humanError(code string) string {
 	case CodeCRDsNotInstalled:
 		return fmt.Sprintf("The Kubernetes API server at %s serves none of the %d Hedgehog kinds in namespace %q: are the Hedgehog CRDs installed, and is kubernetes_server the fabric's cluster?",
 			r.fabric.KubernetesServer, len(r.listings), r.fabric.KubernetesNamespace)
+	case CodePruneHeld:
+		return r.heldText()
 	}
 	return fmt.Sprintf("Sync completed with %d errors: %s", r.errCount, firsts)
 }

@@ -29,6 +29,11 @@ type kindSync struct {
 
 	// creates and updates are planned writes not sent yet (< BatchSize).
 	creates, updates []diff.Write
+
+	// For a plan (dry run) only: the kind's entry, and NetBox's compared
+	// fields per key so that an update can name the fields it changes.
+	plan    *KindPlan
+	objects map[diff.Key]*netbox.Object
 }
 
 // syncKinds syncs every kind: NetBox's objects are read into one index per
@@ -42,6 +47,10 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 	for i, k := range kinds.All {
 		ks[i] = &kindSync{k: k, stats: &KindStats{}, ready: make(chan struct{})}
 		r.kindStats[k.Kind] = ks[i].stats
+		if r.dryRun {
+			ks[i].plan = r.kindPlan(k, ks[i].stats)
+			ks[i].objects = map[diff.Key]*netbox.Object{}
+		}
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -52,6 +61,7 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 	r.listings = reader.StreamAll(ctx, kinds.All, func(i int) kube.Visit { return r.visitor(ctx, ks[i]) })
 	wg.Wait()
 	r.noteConnection()
+	r.readAgents(ctx, reader)
 
 	for i, s := range ks {
 		r.finishKind(ctx, s, r.listings[i])
@@ -82,7 +92,11 @@ func (r *run) readNetBox(ctx context.Context, ks []*kindSync) {
 				wg.Done()
 			}()
 			index := diff.NewIndex(r.id, r.stamp)
-			err := r.e.netbox.EachFabricObject(ctx, s.k.Route, r.id, netbox.CompareFields, index.Add)
+			add := index.Add
+			if s.objects != nil {
+				add = func(o *netbox.Object) { index.Add(o); s.keep(o) }
+			}
+			err := r.e.netbox.EachFabricObject(ctx, s.k.Route, r.id, netbox.CompareFields, add)
 			if err != nil {
 				s.netboxErr = err
 				return
@@ -104,6 +118,9 @@ func (r *run) visitor(ctx context.Context, s *kindSync) kube.Visit {
 	}
 	if s.index == nil {
 		return func(kube.Resource) {}
+	}
+	if s.plan != nil {
+		return func(res kube.Resource) { s.planVisit(&res) }
 	}
 	batch := r.e.netbox.BatchSize()
 	return func(res kube.Resource) {
@@ -179,6 +196,14 @@ func (r *run) deletes(ctx context.Context, s *kindSync, l kube.Listing) {
 	gone := s.index.Gone()
 	if len(gone) == 0 {
 		return
+	}
+	held := r.checkPrune(s.k, s.stats, len(gone), s.index.Len())
+	if s.plan != nil {
+		s.planDeletes(gone, held)
+		return
+	}
+	if held {
+		return // max_prune: none of this kind is deleted (prune.go)
 	}
 	ws := make([]diff.Write, len(gone))
 	for i, g := range gone {

@@ -2,6 +2,7 @@ package k8ssync
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -27,6 +28,11 @@ type Options struct {
 	// Prune deletes NetBox objects whose custom resource is gone (only for
 	// kinds listed completely). Nil means true.
 	Prune *bool
+	// MaxPrune caps pruning: a sync that would delete more than MaxPrune
+	// percent of the objects NetBox holds for a fabric of one kind deletes
+	// none of that kind and reports prune_held. 100 turns the check off.
+	// Nil means DefaultMaxPrune (50); 0 holds every deletion.
+	MaxPrune *int
 	// BatchSize is the number of objects per NetBox bulk request; default 100.
 	BatchSize int
 	// PageSize is the Kubernetes list page size (limit); default 500.
@@ -78,6 +84,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Prune == nil {
 		o.Prune = Bool(true)
+	}
+	if o.MaxPrune == nil {
+		o.MaxPrune = ptr(DefaultMaxPrune)
+	}
+	if *o.MaxPrune < 0 || *o.MaxPrune > 100 {
+		return o, fmt.Errorf("k8ssync: MaxPrune %d must be between 0 and 100 (percent)", *o.MaxPrune)
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = 100

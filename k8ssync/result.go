@@ -99,6 +99,11 @@ type Stats struct {
 	// Kinds has one entry per kind that was attempted, by kind name.
 	Kinds      map[string]KindStats `json:"kinds"`
 	DurationMS int64                `json:"duration_ms"`
+	// SwitchesReady, SwitchesTotal and SwitchesStale count the fabric's
+	// switches from their Agents (see Readiness); omitted when unknown.
+	SwitchesReady *int `json:"switches_ready,omitempty"`
+	SwitchesTotal *int `json:"switches_total,omitempty"`
+	SwitchesStale *int `json:"switches_stale,omitempty"`
 	// ErrorDetails lists the errors in the order they happened, capped at
 	// MaxErrorDetails (Errors has the full count).
 	ErrorDetails []ErrorDetail `json:"error_details,omitempty"`
@@ -116,6 +121,9 @@ type KindStats struct {
 	Status string `json:"status"`
 	// Error is why the kind failed as a whole.
 	Error string `json:"error,omitempty"`
+	// PruneHeld is set when max_prune held this kind's deletions (Deleted
+	// is then 0).
+	PruneHeld *PruneHeld `json:"prune_held,omitempty"`
 }
 
 // ErrorDetail is one error. Name is "namespace/name" for an object, "" for

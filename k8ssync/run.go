@@ -54,6 +54,12 @@ type run struct {
 	kindStats map[string]*KindStats
 	errCount  int
 	first     []string // the first errors, for sync_error
+
+	held     []heldKind // kinds whose deletions max_prune held (prune.go)
+	switches *Readiness // nil: unknown (agents.go)
+	// dryRun is a plan (plan.go): no write of any kind, plans recorded.
+	dryRun bool
+	plans  map[string]*KindPlan
 }
 
 // firstErrors is how many errors sync_error keeps.
@@ -105,7 +111,7 @@ func (r *run) noteContext(syncCtx, callerCtx context.Context) {
 }
 
 func (r *run) execute(ctx context.Context) {
-	if !r.markSyncing(ctx) {
+	if !r.dryRun && !r.markSyncing(ctx) {
 		return
 	}
 	f, err := r.e.netbox.GetFabric(ctx, r.id)

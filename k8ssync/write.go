@@ -84,6 +84,9 @@ func (r *run) send(ctx context.Context, s *kindSync, op writeOp, ws []diff.Write
 // stopped answering or the sync's context ended; nil when they may go.
 func (r *run) notSent(ctx context.Context, n int) *netbox.BulkResult {
 	reason := r.netboxDown
+	if r.dryRun {
+		reason = errDryRun // a plan never reaches a write; a second guard
+	}
 	if reason == nil && ctx.Err() != nil {
 		reason = ctx.Err()
 	}

@@ -139,7 +139,7 @@ func (p *pages) scriptTag(nonce string) []byte {
 // writer; programmatic requests get the usual interceptWriter on top.
 func (g *Guard) serveWithPages(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
 	p := g.pages
-	if strings.HasPrefix(r.URL.Path, p.prefix) {
+	if p.ownEndpoint(r.URL.Path) {
 		return g.serveEndpoint(w, r, next)
 	}
 	programmatic := g.classifier.IsProgrammatic(r)
@@ -171,6 +171,15 @@ func (g *Guard) serveWithPages(w http.ResponseWriter, r *http.Request, next func
 		err = ferr
 	}
 	return err
+}
+
+// ownEndpoint reports whether path is one of the guard's endpoints.
+// <base_path>.hhgate/fabrics/… belongs to the handlers after the guard
+// (hedgehog_sync's fabrics/<id>/plan): it goes on like any programmatic
+// request, so that their answers get the guard's treatment too.
+func (p *pages) ownEndpoint(path string) bool {
+	name, ok := strings.CutPrefix(path, p.prefix)
+	return ok && !strings.HasPrefix(name, "fabrics/")
 }
 
 // serveEndpoint answers <base_path>.hhgate/… without NetBox (csrf asks it).

@@ -341,3 +341,27 @@ func TestPagesConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFabricEndpointsGoToTheNextHandler: <base>.hhgate/fabrics/… is
+// hedgehog_sync's, not the guard's; other unknown endpoints stay 404.
+func TestFabricEndpointsGoToTheNextHandler(t *testing.T) {
+	g := newPagesGuard(t, Config{BasePath: "/netbox/"})
+	reached := ""
+	next := func(w http.ResponseWriter, r *http.Request) error {
+		reached = r.URL.Path
+		w.Header().Set("Content-Type", "application/json")
+		_, err := w.Write([]byte(`{"fabric":7}`))
+		return err
+	}
+	r := httptest.NewRequest("GET", "http://netbox.example.org/netbox/.hhgate/fabrics/7/plan", nil)
+	r.Header.Set("Sec-Fetch-Mode", "cors")
+	rec := serveGuard(t, g, r, next)
+	if reached != "/netbox/.hhgate/fabrics/7/plan" || rec.Code != 200 || rec.Body.String() != `{"fabric":7}` {
+		t.Errorf("plan: reached %q, answer %d %q", reached, rec.Code, rec.Body)
+	}
+	reached = ""
+	rec = serveGuard(t, g, navigation("GET", "/netbox/.hhgate/fabricsX"), next)
+	if reached != "" || rec.Code != 404 {
+		t.Errorf("unknown endpoint: reached %q, answer %d", reached, rec.Code)
+	}
+}

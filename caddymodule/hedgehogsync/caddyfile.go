@@ -7,6 +7,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hhgate/hhgate/k8ssync"
 )
 
 func init() {
@@ -21,6 +23,7 @@ func init() {
 //	    base_path                <path>
 //	    login_path               <path>
 //	    prune                    true|false
+//	    max_prune                <0-100>%
 //	    timeout                  <duration>
 //	    batch_size               <n>
 //	    insecure_skip_tls_verify
@@ -55,6 +58,11 @@ func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("prune: %q is not true or false", value)
 			}
 			hs.Prune = &b
+		case "max_prune":
+			if _, err := k8ssync.ParseMaxPrune(value); err != nil {
+				return d.Errf("max_prune: %v", err)
+			}
+			hs.MaxPrune = value
 		case "timeout":
 			dur, err := caddy.ParseDuration(value)
 			if err != nil {

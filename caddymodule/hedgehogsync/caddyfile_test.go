@@ -17,6 +17,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		base_path /netbox/
 		login_path /netbox/login/
 		prune false
+		max_prune 20%
 		timeout 90s
 		batch_size 250
 		insecure_skip_tls_verify
@@ -29,11 +30,14 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 	if hs.NetBoxURL != "http://127.0.0.1:8000" || hs.NetBoxToken != "{env.HHGATE_NETBOX_TOKEN}" || hs.BasePath != "/netbox/" ||
 		hs.LoginPath != "/netbox/login/" || hs.Prune == nil || *hs.Prune || time.Duration(hs.Timeout) != 90*time.Second ||
 		hs.BatchSize != 250 || !hs.InsecureSkipTLSVerify || hs.Controller == nil || *hs.Controller ||
-		time.Duration(hs.Debounce) != time.Second {
+		time.Duration(hs.Debounce) != time.Second || hs.MaxPrune != "20%" {
 		t.Fatalf("parsed %+v", hs)
 	}
 	for input, want := range map[string]string{
 		"hedgehog_sync {\n prune maybe\n}":                  "prune",
+		"hedgehog_sync {\n max_prune 150%\n}":               "max_prune: \"150%\" must be between 0% and 100%",
+		"hedgehog_sync {\n max_prune abc\n}":                "max_prune: \"abc\" is not a percentage",
+		"hedgehog_sync {\n max_prune -1%\n}":                "max_prune: \"-1%\" must be between",
 		"hedgehog_sync {\n timeout soon\n}":                 "timeout",
 		"hedgehog_sync {\n batch_size many\n}":              "batch_size",
 		"hedgehog_sync {\n controller maybe\n}":             "controller: \"maybe\" is not on or off",
@@ -59,6 +63,7 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 		"netbox_token": {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "{env.HHGATE_TEST_EMPTY_TOKEN}"},
 		"batch_size":   {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", BatchSize: 5000},
 		"base_path":    {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", BasePath: "netbox"},
+		"max_prune":    {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", MaxPrune: "150%"},
 	} {
 		err := hs.Provision(ctx)
 		if err == nil || !strings.HasPrefix(err.Error(), field+":") {

@@ -23,11 +23,13 @@ type syncMetrics struct {
 	requests    *prometheus.CounterVec
 	retries     *prometheus.CounterVec
 	ctrl        controllerMetrics
+	pruneHeld   *prometheus.CounterVec
+	switches    *prometheus.GaugeVec
 }
 
 func registerSyncMetrics(reg prometheus.Registerer) (*syncMetrics, error) {
 	var m syncMetrics
-	var errs [7]error
+	var errs [9]error
 	m.runs, errs[0] = metrics.CounterVec(reg, prometheus.CounterOpts{Namespace: "hhgate", Subsystem: "sync", Name: "runs_total",
 		Help: "Fabric syncs this gateway ran, by what started them and their result code (ok on success)."}, "trigger", "code")
 	m.duration, errs[1] = metrics.HistogramVec(reg, prometheus.HistogramOpts{Namespace: "hhgate", Subsystem: "sync", Name: "duration_seconds",
@@ -42,6 +44,10 @@ func registerSyncMetrics(reg prometheus.Registerer) (*syncMetrics, error) {
 		Help: "Requests the sync sent to NetBox's API, by method and status code (0 when no answer arrived)."}, "method", "code")
 	m.retries, errs[6] = metrics.CounterVec(reg, prometheus.CounterOpts{Namespace: "hhgate", Subsystem: "netbox", Name: "retries_total",
 		Help: "Requests to NetBox sent again (or re-read, for a create whose answer was lost), by method."}, "method")
+	m.pruneHeld, errs[7] = metrics.CounterVec(reg, prometheus.CounterOpts{Namespace: "hhgate", Subsystem: "sync", Name: "prune_held_total",
+		Help: "Times a sync held back a kind's deletions because they were more than max_prune of its objects, by CRD kind."}, "kind")
+	m.switches, errs[8] = metrics.GaugeVec(reg, prometheus.GaugeOpts{Namespace: "hhgate", Subsystem: "fabric", Name: "switches",
+		Help: "Switches of each fabric by state (ready, stale, total) from their Agents, as of the fabric's last sync run by this gateway; absent while unknown."}, "fabric", "state")
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -66,7 +72,11 @@ func (m *syncMetrics) SyncFinished(trigger string, res k8ssync.Result, took time
 	}
 	m.runs.WithLabelValues(trigger, code).Inc()
 	m.duration.WithLabelValues().Observe(took.Seconds())
+	m.recordSwitches(res)
 	for kind, ks := range res.Stats.Kinds {
+		if ks.PruneHeld != nil {
+			m.pruneHeld.WithLabelValues(kind).Inc()
+		}
 		for _, c := range []struct {
 			op string
 			n  int
@@ -76,6 +86,20 @@ func (m *syncMetrics) SyncFinished(trigger string, res k8ssync.Result, took time
 			}
 		}
 	}
+}
+
+// recordSwitches sets the fabric's switch gauges, or removes them when the
+// sync could not tell (no Agent CRD, forbidden, cluster unreachable).
+func (m *syncMetrics) recordSwitches(res k8ssync.Result) {
+	fabric := strconv.Itoa(res.FabricID)
+	s := res.Stats
+	if s.SwitchesReady == nil || s.SwitchesTotal == nil || s.SwitchesStale == nil {
+		m.switches.DeletePartialMatch(prometheus.Labels{"fabric": fabric})
+		return
+	}
+	m.switches.WithLabelValues(fabric, "ready").Set(float64(*s.SwitchesReady))
+	m.switches.WithLabelValues(fabric, "stale").Set(float64(*s.SwitchesStale))
+	m.switches.WithLabelValues(fabric, "total").Set(float64(*s.SwitchesTotal))
 }
 
 // netboxObserver counts the engine's NetBox requests.

@@ -27,7 +27,9 @@ func init() {
 // and …/test-connection/. It asks NetBox, with the user's own credentials,
 // whether the user may change the fabric, then reads the fabric's custom
 // resources from its Kubernetes API server and writes them into NetBox over
-// the REST API with a service token. Every other request passes through.
+// the REST API with a service token. GET <base_path>.hhgate/fabrics/<id>/plan
+// answers, for a user NetBox lets view the fabric, what the next sync would
+// do, writing nothing. Every other request passes through.
 // Place it after netbox_guard and before reverse_proxy.
 type HedgehogSync struct {
 	// NetBox's address for the gateway's own API requests, e.g.
@@ -51,6 +53,12 @@ type HedgehogSync struct {
 	// Delete NetBox objects whose custom resource is gone (only for kinds
 	// that were listed completely). Default true.
 	Prune *bool `json:"prune,omitempty"`
+
+	// The most a sync may delete of a fabric's objects of one kind, as a
+	// whole percentage: "50%" (default). A sync that would delete more
+	// (a wrong namespace or token makes a kind list empty) deletes none
+	// of that kind and reports prune_held. "100%" turns the check off.
+	MaxPrune string `json:"max_prune,omitempty"`
 
 	// Bound of one sync or connection test. Default 5m.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
@@ -141,6 +149,12 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	case hs.Debounce < 0:
 		return fmt.Errorf("debounce: %s must be positive", time.Duration(hs.Debounce))
 	}
+	maxPrune := k8ssync.DefaultMaxPrune
+	if hs.MaxPrune != "" {
+		if maxPrune, err = k8ssync.ParseMaxPrune(hs.MaxPrune); err != nil {
+			return fmt.Errorf("max_prune: %w", err)
+		}
+	}
 	m, err := registerSyncMetrics(ctx.GetMetricsRegistry())
 	if err != nil {
 		return err
@@ -157,6 +171,7 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		NetBoxURL:             netboxURL,
 		NetBoxToken:           token,
 		Prune:                 hs.Prune,
+		MaxPrune:              &maxPrune,
 		BatchSize:             hs.BatchSize,
 		Timeout:               timeout,
 		InsecureSkipTLSVerify: hs.InsecureSkipTLSVerify,

@@ -1,6 +1,6 @@
 // Package kube runs a real Kubernetes API server (kube-apiserver + etcd) for
 // tests, through controller-runtime's envtest, with the 12 Hedgehog CRDs the
-// fabric sync reads installed, and gives tests the project's wiring fixture,
+// fabric sync reads and the Agent CRD (switch readiness) installed, and gives tests the project's wiring fixture,
 // a fabric generator, scoped service-account tokens and small CRUD helpers.
 //
 // The binaries come from KUBEBUILDER_ASSETS, a directory holding
@@ -206,7 +206,7 @@ func (c *Cluster) settle() error {
 		return err
 	}
 	var latest time.Time
-	for _, k := range kinds.All {
+	for _, k := range append([]kinds.Kind{kinds.Agent}, kinds.All...) {
 		crd, err := api.ApiextensionsV1().CustomResourceDefinitions().Get(ctx, k.Resource+"."+k.Group, metav1.GetOptions{})
 		if err != nil {
 			return fmt.Errorf("reading CRD %s.%s after start: %w", k.Resource, k.Group, err)
@@ -300,7 +300,7 @@ func (c *Cluster) TokenConfig(token string) *rest.Config {
 	}
 }
 
-// CRDs returns the embedded CRD manifests of the 12 kinds.
+// CRDs returns the embedded CRD manifests of the 12 kinds and of Agent.
 func CRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	var out []*apiextensionsv1.CustomResourceDefinition
 	err := eachDocument(crdFiles, "crds", func(file string, doc []byte) error {
@@ -655,7 +655,8 @@ func generatedSpec(kind string, i int) map[string]any {
 
 // Token returns a bearer token for a new ServiceAccount in namespace bound
 // to a Role that allows get, list and watch on exactly allowedResources
-// (plural names of the 12 kinds, e.g. "vpcs", "switches") and nothing else.
+// (plural names of the 12 kinds, e.g. "vpcs", "switches", or "agents")
+// and nothing else.
 // The namespace is created if needed. It returns once the API server's RBAC
 // authorizer grants the allowed resources, so a request made right after
 // sees the Role. The token (TokenRequest API) is valid for an hour.
@@ -670,9 +671,9 @@ func (c *Cluster) TokenWithVerbs(t testing.TB, namespace string, allowedResource
 	t.Helper()
 	byGroup := map[string][]string{}
 	for _, r := range allowedResources {
-		k, ok := KindByName(r)
-		if !ok || k.Resource != r {
-			t.Fatalf("kube: Token: %q is not the plural resource of one of the 12 synced kinds", r)
+		k, ok := tokenKind(r)
+		if !ok {
+			t.Fatalf("kube: Token: %q is not the plural resource of one of the 12 synced kinds or agents", r)
 		}
 		byGroup[k.Group] = append(byGroup[k.Group], r)
 	}
@@ -711,7 +712,7 @@ func (c *Cluster) TokenWithVerbs(t testing.TB, namespace string, allowedResource
 	user := "system:serviceaccount:" + namespace + ":" + name
 	groups := []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"}
 	for _, r := range allowedResources {
-		k, _ := KindByName(r)
+		k, _ := tokenKind(r)
 		err := poll(ctx, func() (bool, error) {
 			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 				User:   user,
@@ -739,6 +740,15 @@ func (c *Cluster) TokenWithVerbs(t testing.TB, namespace string, allowedResource
 		t.Fatalf("kube: requesting a token for ServiceAccount %s/%s: %v", namespace, name, err)
 	}
 	return tr.Status.Token
+}
+
+// tokenKind finds the kind of a plural resource Token may allow.
+func tokenKind(resource string) (kinds.Kind, bool) {
+	if resource == kinds.Agent.Resource {
+		return kinds.Agent, true
+	}
+	k, ok := KindByName(resource)
+	return k, ok && k.Resource == resource
 }
 
 // AllResources returns the plural resource names of the 12 kinds, except

@@ -57,12 +57,12 @@ func TestCRDsMatchKindsAndAreEstablished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(crds) != len(kinds.All) || len(kinds.All) != 12 {
-		t.Fatalf("%d embedded CRDs, %d kinds; want 12 of each", len(crds), len(kinds.All))
+	if len(crds) != len(kinds.All)+1 || len(kinds.All) != 12 {
+		t.Fatalf("%d embedded CRDs, %d kinds; want the 12 kinds and Agent", len(crds), len(kinds.All))
 	}
 	api := apiextensionsclient.NewForConfigOrDie(cluster.AdminConfig).ApiextensionsV1().CustomResourceDefinitions()
 	disc := discovery.NewDiscoveryClientForConfigOrDie(cluster.AdminConfig)
-	for _, k := range kinds.All {
+	for _, k := range append([]kinds.Kind{kinds.Agent}, kinds.All...) {
 		crd, err := api.Get(ctx(t), k.Resource+"."+k.Group, metav1.GetOptions{})
 		if err != nil {
 			t.Fatalf("%s: %v", k.Kind, err)
@@ -373,5 +373,23 @@ func TestStopMidListRefusesConnections(t *testing.T) {
 	// The shared control plane is unaffected.
 	if _, err := cluster.Resource(k, "default").List(ctx(t), metav1.ListOptions{}); err != nil {
 		t.Errorf("shared cluster after stopping another: %v", err)
+	}
+}
+
+// TestCreateAgentWritesStatusThroughTheSubresource: the generation counts
+// spec changes and the status survives (it is the subresource's).
+func TestCreateAgentWritesStatusThroughTheSubresource(t *testing.T) {
+	ns := "agents-helper"
+	cluster.EnsureNamespace(t, ns)
+	beat := time.Now().Add(-90 * time.Second).UTC().Truncate(time.Second)
+	a := cluster.CreateAgent(t, ns, "leaf-09", 3, 2, beat)
+	got, err := cluster.Resource(kinds.Agent, ns).Get(ctx(t), "leaf-09", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, _, _ := unstructured.NestedInt64(got.Object, "status", "lastAppliedGen")
+	hb, _, _ := unstructured.NestedString(got.Object, "status", "lastHeartbeat")
+	if got.GetGeneration() != 3 || a.GetGeneration() != 3 || applied != 2 || hb != beat.Format(time.RFC3339) {
+		t.Errorf("agent generation %d, lastAppliedGen %d, lastHeartbeat %q", got.GetGeneration(), applied, hb)
 	}
 }

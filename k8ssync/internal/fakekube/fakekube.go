@@ -1,5 +1,6 @@
 // Package fakekube is a minimal Kubernetes API server for tests: TLS,
-// bearer tokens, /version, and namespaced lists of the Hedgehog kinds with
+// bearer tokens, /version, and namespaced lists of the Hedgehog kinds (and
+// of Agents, see AddAgent) with
 // limit/continue pagination. Faults are switched per resource: not
 // installed (404), forbidden (403), a status code, an expired continue
 // token (410), or the whole server going away.
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hhgate/hhgate/internal/testca"
 	"github.com/hhgate/hhgate/k8ssync/kinds"
@@ -82,6 +84,21 @@ func (s *Server) Add(k kinds.Kind, namespace, name string, spec map[string]any, 
 	}
 	s.items[k.Resource] = append(s.items[k.Resource], obj)
 	return obj
+}
+
+// AddAgent stores a Hedgehog Agent named as its switch, at generation
+// with status.lastAppliedGen applied and status.lastHeartbeat heartbeat
+// (omitted when zero).
+func (s *Server) AddAgent(namespace, name string, generation, applied int64, heartbeat time.Time) {
+	obj := s.Add(kinds.Agent, namespace, name, map[string]any{"role": "server-leaf"}, nil)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj["metadata"].(map[string]any)["generation"] = generation
+	status := map[string]any{"conditions": []any{}, "lastAppliedGen": applied}
+	if !heartbeat.IsZero() {
+		status["lastHeartbeat"] = heartbeat.UTC().Format(time.RFC3339)
+	}
+	obj["status"] = status
 }
 
 // Update changes a stored resource in place through fn and bumps its
@@ -236,7 +253,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func lookup(group, version, resource string) (kinds.Kind, bool) {
-	for _, k := range kinds.All {
+	for _, k := range append([]kinds.Kind{kinds.Agent}, kinds.All...) {
 		if k.Group == group && k.Version == version && k.Resource == resource {
 			return k, true
 		}
