@@ -9,8 +9,8 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/oidcstore"
-	"github.com/hhgate/hhgate/sessionguard"
 )
 
 // maxReturnPath bounds the path kept across the trip to the IdP.
@@ -24,7 +24,7 @@ func loginURL(page string) string {
 // returnPath reduces a client-supplied rd/next value to a same-origin path
 // that is safe to redirect to, or NetBox's home.
 func (h *Handler) returnPath(raw string, r *http.Request) string {
-	p, ok := sessionguard.SameOriginPath(raw, r.Host)
+	p, ok := netboxhttp.SameOriginPath(raw, r.Host)
 	if !ok || len(p) > maxReturnPath {
 		return h.cfg.BasePath
 	}
@@ -43,8 +43,8 @@ func (h *Handler) returnPath(raw string, r *http.Request) string {
 }
 
 // requireLogin answers a request that needs a session and has none.
-// Scripts get the guard's 401 contract pointing at the login endpoint (and
-// htmx an HX-Redirect); navigations go to the IdP through the login
+// Scripts get the 401 contract (netboxhttp) pointing at the login endpoint
+// (and htmx an HX-Redirect); navigations go to the IdP through the login
 // endpoint, which sees the pending-login cookies and so can bound them.
 // NetBox's own login page is taken over the same way.
 func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
@@ -52,8 +52,8 @@ func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
 		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
-	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
-		h.cfg.guard.AnswerAuthRequired(w, r, loginURL)
+	if h.isScript(r) {
+		h.cfg.site.WriteAuthRequired(w, r, loginURL(netboxhttp.CurrentPage(r)))
 		return
 	}
 	var back string
@@ -64,7 +64,7 @@ func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
 		back = h.returnPath(r.URL.RequestURI(), r)
 	default:
 		// A form post cannot be replayed after the trip: come back to the page it came from.
-		back = h.returnPath(sessionguard.CurrentPage(r), r)
+		back = h.returnPath(netboxhttp.CurrentPage(r), r)
 	}
 	redirect(w, r, loginURL(back))
 }

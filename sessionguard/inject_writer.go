@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // pageWriterState is where a pageWriter stands with the upstream answer.
@@ -63,7 +65,7 @@ func (pw *pageWriter) WriteHeader(status int) {
 	h := pw.w.Header()
 	pw.p.trackSessionCookie(h, pw.r)
 	pw.state = pagePassing
-	if pw.inject && status == http.StatusOK && isHTMLContentType(first(h, hdrContentType)) {
+	if pw.inject && status == http.StatusOK && netboxhttp.IsHTMLContentType(netboxhttp.First(h, netboxhttp.HeaderContentType)) {
 		pw.startInjecting(h)
 	}
 	pw.w.WriteHeader(status)
@@ -75,7 +77,7 @@ func (pw *pageWriter) WriteHeader(status int) {
 // job, in front of the guard; a coded answer is something in between that
 // compresses regardless, and is left alone.
 func (pw *pageWriter) startInjecting(h http.Header) {
-	if enc := first(h, hdrContentEnc); enc != "" && !strings.EqualFold(enc, "identity") {
+	if enc := netboxhttp.First(h, hdrContentEnc); enc != "" && !strings.EqualFold(enc, "identity") {
 		return
 	}
 	pw.state = pageInjecting

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // writerState is where an interceptWriter stands with the upstream answer.
@@ -99,7 +101,7 @@ func (iw *interceptWriter) Write(p []byte) (int, error) {
 func (iw *interceptWriter) resolve() error {
 	body := *iw.buf
 	defer iw.release()
-	if v := iw.g.judgeBody(iw.r, iw.kind, first(iw.w.Header(), hdrContentEnc), body); v != pass {
+	if v := iw.g.judgeBody(iw.r, iw.kind, netboxhttp.First(iw.w.Header(), hdrContentEnc), body); v != pass {
 		iw.g.answer(iw.w, iw.r, v, iw.status)
 		iw.state = answered
 		return nil

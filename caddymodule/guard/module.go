@@ -13,6 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/hhgate/hhgate/caddymodule/netboxsite"
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/sessionguard"
 )
 
@@ -91,21 +92,21 @@ func (ng *NetBoxGuard) Provision(ctx caddy.Context) error {
 
 func (ng *NetBoxGuard) config() sessionguard.Config {
 	return sessionguard.Config{
-		BasePath:           ng.BasePath,
-		LoginPath:          ng.LoginPath,
-		APIPrefixes:        ng.APIPrefixes,
-		AJAXPaths:          ng.AJAXPaths,
-		Message:            ng.Message,
-		CSRFMessage:        ng.CSRFMessage,
-		UnavailableMessage: ng.UnavailableMessage,
-		StatusOf:           statusOfHandlerError,
-		OnIntercept:        ng.recordAnswer,
-		InjectScript:       ng.InjectScript,
-		WarnBefore:         time.Duration(ng.WarnBefore),
-		CSRFPage:           ng.CSRFPage,
-		SessionCookie:      ng.SessionCookie,
-		CSRFCookie:         ng.CSRFCookie,
-		Logger:             ng.logger,
+		BasePath:    ng.BasePath,
+		LoginPath:   ng.LoginPath,
+		APIPrefixes: ng.APIPrefixes,
+		AJAXPaths:   ng.AJAXPaths,
+		Texts: netboxhttp.Texts{
+			Message: ng.Message, CSRFMessage: ng.CSRFMessage, UnavailableMessage: ng.UnavailableMessage,
+		},
+		StatusOf:      statusOfHandlerError,
+		OnIntercept:   ng.recordAnswer,
+		InjectScript:  ng.InjectScript,
+		WarnBefore:    time.Duration(ng.WarnBefore),
+		CSRFPage:      ng.CSRFPage,
+		SessionCookie: ng.SessionCookie,
+		CSRFCookie:    ng.CSRFCookie,
+		Logger:        ng.logger,
 	}
 }
 
@@ -113,9 +114,6 @@ func (ng *NetBoxGuard) config() sessionguard.Config {
 func (ng *NetBoxGuard) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	return ng.guard.Serve(w, r, next.ServeHTTP)
 }
-
-// Guard exposes the provisioned guard to other hhgate modules.
-func (ng *NetBoxGuard) Guard() *sessionguard.Guard { return ng.guard }
 
 // recordAnswer logs and counts each answer the guard wrote. Only the method
 // and path are logged: never cookies, tokens or the query string.
