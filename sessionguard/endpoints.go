@@ -163,7 +163,7 @@ func (g *Guard) serveWithPages(w http.ResponseWriter, r *http.Request, next func
 		}
 		return err
 	}
-	iw := &interceptWriter{w: pw, g: g, r: r}
+	iw := newInterceptWriter(pw, g, r)
 	err := next(iw, r)
 	if err != nil {
 		err = iw.fail(err)

@@ -100,7 +100,7 @@ func (g *Guard) Serve(w http.ResponseWriter, r *http.Request, next func(http.Res
 	if !g.site.IsProgrammatic(r) {
 		return next(w, r)
 	}
-	iw := &interceptWriter{w: w, g: g, r: r}
+	iw := newInterceptWriter(w, g, r)
 	err := next(iw, r)
 	if err != nil {
 		return iw.fail(err)
