@@ -1,12 +1,11 @@
 package hedgehogsync
 
 import (
-	"strconv"
-
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 )
 
 func init() {
@@ -28,63 +27,18 @@ func init() {
 //	    shutdown_drain           <duration>
 //	}
 func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // consume directive name
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	for d.NextBlock(0) {
-		option := d.Val()
-		var value string
-		if option != "insecure_skip_tls_verify" && !d.AllArgs(&value) {
-			return d.ArgErr()
-		}
-		switch option {
-		case "netbox_url":
-			hs.NetBoxURL = value
-		case "netbox_token":
-			hs.NetBoxToken = value
-		case "base_path":
-			hs.BasePath = value
-		case "login_path":
-			hs.LoginPath = value
-		case "prune":
-			b, err := strconv.ParseBool(value)
-			if err != nil {
-				return d.Errf("prune: %q is not true or false", value)
-			}
-			hs.Prune = &b
-		case "timeout":
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("timeout: %v", err)
-			}
-			hs.Timeout = caddy.Duration(dur)
-		case "recovery_interval", "shutdown_drain":
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("%s: %v", option, err)
-			}
-			if option == "recovery_interval" {
-				hs.RecoveryInterval = caddy.Duration(dur)
-			} else {
-				hs.ShutdownDrain = caddy.Duration(dur)
-			}
-		case "batch_size":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return d.Errf("batch_size: %q is not a number", value)
-			}
-			hs.BatchSize = n
-		case "insecure_skip_tls_verify":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			hs.InsecureSkipTLSVerify = true
-		default:
-			return d.Errf("unrecognized hedgehog_sync option '%s'", option)
-		}
-	}
-	return nil
+	return netboxsite.UnmarshalBlock(d, "hedgehog_sync", netboxsite.Options{
+		"netbox_url":               netboxsite.String(&hs.NetBoxURL),
+		"netbox_token":             netboxsite.String(&hs.NetBoxToken),
+		"base_path":                netboxsite.String(&hs.BasePath),
+		"login_path":               netboxsite.String(&hs.LoginPath),
+		"prune":                    netboxsite.Bool(&hs.Prune),
+		"timeout":                  netboxsite.Duration(&hs.Timeout),
+		"batch_size":               netboxsite.Int(&hs.BatchSize),
+		"insecure_skip_tls_verify": netboxsite.Flag(&hs.InsecureSkipTLSVerify),
+		"recovery_interval":        netboxsite.Duration(&hs.RecoveryInterval),
+		"shutdown_drain":           netboxsite.Duration(&hs.ShutdownDrain),
+	})
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
