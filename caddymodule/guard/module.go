@@ -69,7 +69,8 @@ func (NetBoxGuard) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision builds the guard; configuration errors name the field.
+// Provision builds the guard. A configuration Validate refuses builds
+// nothing.
 func (ng *NetBoxGuard) Provision(ctx caddy.Context) error {
 	ng.logger = ctx.Logger()
 	answers, err := registerAnswerCounter(ctx.GetMetricsRegistry())
@@ -82,12 +83,17 @@ func (ng *NetBoxGuard) Provision(ctx caddy.Context) error {
 		return err
 	}
 	ng.Inherit(shared)
-	g, err := sessionguard.New(ng.config())
-	if err != nil {
-		return err
+	if g, err := sessionguard.New(ng.config()); err == nil {
+		ng.guard = g
 	}
-	ng.guard = g
 	return nil
+}
+
+// Validate checks the configuration (the netbox app's options included);
+// errors name the field. It has no side effects.
+func (ng *NetBoxGuard) Validate() error {
+	_, err := sessionguard.New(ng.config())
+	return err
 }
 
 func (ng *NetBoxGuard) config() sessionguard.Config {
@@ -142,5 +148,6 @@ func statusOfHandlerError(err error) int {
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*NetBoxGuard)(nil)
+	_ caddy.Validator             = (*NetBoxGuard)(nil)
 	_ caddyhttp.MiddlewareHandler = (*NetBoxGuard)(nil)
 )
