@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/hhgate/hhgate/caddymodule/internal/metrics"
 	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/sessionguard"
@@ -58,7 +59,7 @@ type NetBoxGuard struct {
 
 	guard   *sessionguard.Guard
 	logger  *zap.Logger
-	answers answerCounter
+	answers metrics.Counter
 }
 
 // CaddyModule returns the Caddy module information.
@@ -124,7 +125,7 @@ func (ng *NetBoxGuard) ServeHTTP(w http.ResponseWriter, r *http.Request, next ca
 // recordAnswer logs and counts each answer the guard wrote. Only the method
 // and path are logged: never cookies, tokens or the query string.
 func (ng *NetBoxGuard) recordAnswer(r *http.Request, code string, upstreamStatus int) {
-	ng.answers.inc(code)
+	ng.answers.Inc(code)
 	if c := ng.logger.Check(zap.DebugLevel, "answered for NetBox"); c != nil {
 		c.Write(
 			zap.String("error", code),

@@ -173,7 +173,7 @@ func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 	m.inheritSite(site)
 	cfg := m.config(caddy.NewReplacer())
 	cfg.Logger = ctx.Logger()
-	cfg.OnEvent = events.inc
+	cfg.OnEvent = events
 	cfg.IsTLS = isTLS
 	cfg.Storage = m.storage
 	if cfg.Storage == nil {
