@@ -3,7 +3,9 @@
 // BASE_PATH, LOGIN_URL, the API prefixes, extra AJAX paths and the texts
 // people read. netbox_guard, netbox_oidc and hedgehog_sync take these as
 // their defaults; an option set in a handler's own block still wins, and a
-// handler used without the app keeps NetBox's defaults.
+// handler used without the app keeps NetBox's defaults. Options and
+// UnmarshalBlock are the option-table shape every hhgate handler's
+// Caddyfile block is read with.
 //
 //	{
 //	    netbox {
