@@ -1,22 +1,19 @@
 package fabricsync
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/hhgate/hhgate/jsonerror"
 	"github.com/hhgate/hhgate/k8ssync"
 	"github.com/hhgate/hhgate/k8ssync/netbox"
-	"github.com/hhgate/hhgate/sessionguard"
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // Engine is the sync engine (k8ssync.Engine), an interface so that tests
@@ -37,7 +34,7 @@ type Engine interface {
 	Plan(ctx context.Context, fabricID int) k8ssync.PlanResult
 }
 
-// Machine codes of the refusals this package writes (besides jsonerror's).
+// Machine codes of the refusals this package writes (besides netboxhttp's).
 const (
 	CodePermissionDenied = "permission_denied"
 	CodeNotFound         = "not_found"
@@ -54,7 +51,7 @@ type Config struct {
 	// LoginPath is NetBox's LOGIN_URL, for the 401's redirect.
 	LoginPath string
 	// Message, CSRFMessage and UnavailableMessage are the texts of the
-	// 401, the CSRF 403 and the 502 (the guard's, by default).
+	// 401, the CSRF 403 and the 502 (netboxhttp's defaults).
 	Message, CSRFMessage, UnavailableMessage string
 	// Engine runs syncs and connection tests.
 	Engine Engine
@@ -77,8 +74,7 @@ type Config struct {
 type Handler struct {
 	netboxURL string
 	basePath  string
-	loginPath string
-	texts     [3]string // message, csrf_message, unavailable_message
+	site      *netboxhttp.Site
 	engine    Engine
 	timeout   time.Duration
 	client    *http.Client
@@ -88,24 +84,20 @@ type Handler struct {
 
 // New checks cfg and builds a Handler; errors name the Caddy field.
 func New(cfg Config) (*Handler, error) {
-	if err := cfg.Check(); err != nil {
+	site, err := cfg.check()
+	if err != nil {
 		return nil, err
 	}
 	u, _ := url.Parse(cfg.NetBoxURL)
 	h := &Handler{
 		netboxURL: u.Scheme + "://" + u.Host,
-		basePath:  cmp.Or(cfg.BasePath, "/"),
-		loginPath: cfg.LoginPath,
-		texts: [3]string{cmp.Or(cfg.Message, sessionguard.DefaultMessage), cmp.Or(cfg.CSRFMessage, sessionguard.DefaultCSRFMessage),
-			cmp.Or(cfg.UnavailableMessage, sessionguard.DefaultUnavailableMessage)},
-		engine:  cfg.Engine,
-		timeout: cfg.Timeout,
-		client:  cfg.Client,
-		rt:      cfg.Runtime,
-		log:     cfg.Logger,
-	}
-	if h.loginPath == "" {
-		h.loginPath = h.basePath + "login/"
+		basePath:  site.BasePath(),
+		site:      site,
+		engine:    cfg.Engine,
+		timeout:   cfg.Timeout,
+		client:    cfg.Client,
+		rt:        cfg.Runtime,
+		log:       cfg.Logger,
 	}
 	if h.timeout <= 0 {
 		h.timeout = 5 * time.Minute
@@ -129,20 +121,26 @@ func New(cfg Config) (*Handler, error) {
 
 // Check reports the first bad field of cfg, naming the Caddy field.
 func (cfg Config) Check() error {
+	_, err := cfg.check()
+	return err
+}
+
+// check validates cfg and builds NetBox's site from it.
+func (cfg Config) check() (*netboxhttp.Site, error) {
 	u, err := url.Parse(cfg.NetBoxURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("netbox_url: %q must be an http(s) URL such as http://127.0.0.1:8000", cfg.NetBoxURL)
+		return nil, fmt.Errorf("netbox_url: %q must be an http(s) URL such as http://127.0.0.1:8000", cfg.NetBoxURL)
 	}
 	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
-		return fmt.Errorf("netbox_url: %q must have no path, query or user info (set base_path for BASE_PATH)", cfg.NetBoxURL)
+		return nil, fmt.Errorf("netbox_url: %q must have no path, query or user info (set base_path for BASE_PATH)", cfg.NetBoxURL)
 	}
 	if cfg.Engine == nil {
-		return errors.New("engine: required")
+		return nil, errors.New("engine: required")
 	}
-	if bp := cfg.BasePath; bp != "" && (!strings.HasPrefix(bp, "/") || !strings.HasSuffix(bp, "/")) {
-		return fmt.Errorf("base_path: %q must start and end with /", bp)
-	}
-	return nil
+	return netboxhttp.New(netboxhttp.Config{
+		BasePath: cfg.BasePath, LoginPath: cfg.LoginPath,
+		Texts: netboxhttp.Texts{Message: cfg.Message, CSRFMessage: cfg.CSRFMessage, UnavailableMessage: cfg.UnavailableMessage},
+	})
 }
 
 // Serve answers the plugin's sync and test-connection URLs and the plan
@@ -158,7 +156,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.R
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		jsonerror.Write(w, http.StatusMethodNotAllowed, jsonerror.New(CodeMethodNotAllowed,
+		netboxhttp.Write(w, http.StatusMethodNotAllowed, netboxhttp.NewBody(CodeMethodNotAllowed,
 			fmt.Sprintf("%s is not allowed here; use POST.", r.Method), ""))
 		return nil
 	}
@@ -190,21 +188,20 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, fabricID int, a
 		zap.String("verdict", verdictName(a.verdict)))
 	switch a.verdict {
 	case notAuthenticated:
-		sessionguard.WriteAuthRequired(w, r, h.texts[0],
-			sessionguard.LoginURL(h.loginPath, sessionguard.CurrentPage(r)))
+		h.site.WriteAuthRequired(w, r, h.site.LoginURL(netboxhttp.CurrentPage(r)))
 	case csrfRefused:
-		sessionguard.WriteCSRFFailed(w, r, h.texts[1])
+		h.site.WriteCSRFFailed(w, r)
 	case permissionDenied:
 		what := "change"
 		if r.Method == http.MethodGet {
 			what = "view"
 		}
-		jsonerror.Write(w, http.StatusForbidden, jsonerror.New(CodePermissionDenied,
+		netboxhttp.Write(w, http.StatusForbidden, netboxhttp.NewBody(CodePermissionDenied,
 			fmt.Sprintf("You do not have permission to %s this fabric.", what), ""))
 	case fabricNotFound:
-		jsonerror.Write(w, http.StatusNotFound, jsonerror.New(CodeNotFound, fmt.Sprintf("Fabric %d does not exist.", fabricID), ""))
+		netboxhttp.Write(w, http.StatusNotFound, netboxhttp.NewBody(CodeNotFound, fmt.Sprintf("Fabric %d does not exist.", fabricID), ""))
 	default:
-		jsonerror.Write(w, http.StatusBadGateway, jsonerror.New(jsonerror.CodeUpstreamUnavailable, h.texts[2], ""))
+		h.site.WriteUnavailable(w, http.StatusBadGateway)
 	}
 }
 
@@ -225,7 +222,7 @@ func (h *Handler) sync(w http.ResponseWriter, r *http.Request, fabricID int) {
 	}
 	h.log.Info("fabric sync answered", zap.Int("fabric", fabricID), zap.Bool("started", started),
 		zap.Bool("success", f.result.Success), zap.String("code", f.result.Code))
-	writeJSON(w, syncStatus(f.result.Code), f.result)
+	netboxhttp.WriteJSON(w, syncStatus(f.result.Code), f.result)
 }
 
 func (h *Handler) testConnection(w http.ResponseWriter, r *http.Request, fabricID int) {
@@ -233,7 +230,7 @@ func (h *Handler) testConnection(w http.ResponseWriter, r *http.Request, fabricI
 	defer cancel()
 	res := h.engine.TestConnection(ctx, fabricID)
 	h.log.Info("fabric connection tested", zap.Int("fabric", fabricID), zap.Bool("success", res.Success), zap.String("code", res.Code))
-	writeJSON(w, syncStatus(res.Code), res)
+	netboxhttp.WriteJSON(w, syncStatus(res.Code), res)
 }
 
 // syncStatus is the HTTP status for an engine outcome: the plugin's page
@@ -251,18 +248,6 @@ func syncStatus(code string) int {
 		return http.StatusInternalServerError
 	}
 	return http.StatusOK
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		jsonerror.Write(w, http.StatusInternalServerError, jsonerror.New(jsonerror.CodeInternal, sessionguard.DefaultInternalMessage, ""))
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
 
 func verdictName(v verdict) string {

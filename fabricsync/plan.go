@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/hhgate/hhgate/jsonerror"
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // servePlan answers GET <base>.hhgate/fabrics/<id>/plan: what the next
@@ -18,7 +18,7 @@ import (
 func (h *Handler) servePlan(w http.ResponseWriter, r *http.Request, fabricID int) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		jsonerror.Write(w, http.StatusMethodNotAllowed, jsonerror.New(CodeMethodNotAllowed,
+		netboxhttp.Write(w, http.StatusMethodNotAllowed, netboxhttp.NewBody(CodeMethodNotAllowed,
 			fmt.Sprintf("%s is not allowed here; use GET.", r.Method), ""))
 		return
 	}
@@ -37,5 +37,5 @@ func (h *Handler) servePlan(w http.ResponseWriter, r *http.Request, fabricID int
 	defer cancel()
 	p := h.engine.Plan(ctx, fabricID)
 	h.log.Info("fabric sync plan answered", zap.Int("fabric", fabricID), zap.String("code", p.Code))
-	writeJSON(w, syncStatus(p.Code), p)
+	netboxhttp.WriteJSON(w, syncStatus(p.Code), p)
 }

@@ -44,43 +44,46 @@ func (e *Engine) TestConnection(ctx context.Context, fabricID int) (res Connecti
 		if p := recover(); p != nil {
 			e.log.Error("test connection panicked", zap.Int("fabric", fabricID), zap.Any("panic", p),
 				zap.ByteString("stack", debug.Stack()))
-			res = ConnectionResult{Error: red.clean(fmt.Sprintf("Internal error: panic: %v", p)), Code: CodeInternal}
+			res = ConnectionResult{Error: fmt.Sprintf("Internal error: panic: %v", p), Code: CodeInternal}
 		}
 		res.Error = red.clean(res.Error)
-		if !fabricKnown {
-			return
+		if fabricKnown {
+			res.StatusWritten = e.recordConnection(ctx, fabricID, res, &red)
 		}
-		status := netbox.FabricStatus{ConnectionStatus: ptr(netbox.ConnectionConnected), ConnectionError: ptr("")}
-		if !res.Success {
-			status = netbox.FabricStatus{ConnectionStatus: ptr(netbox.ConnectionError), ConnectionError: ptr(clip(res.Error))}
-		}
-		sctx, cancel := e.statusContext(ctx)
-		defer cancel()
-		if err := e.netbox.PatchFabric(sctx, fabricID, status); err != nil {
-			e.log.Warn("cannot record connection status", zap.Int("fabric", fabricID), zap.String("error", red.clean(err.Error())))
-			return
-		}
-		res.StatusWritten = true
 	}()
 	testCtx, cancel := context.WithTimeout(ctx, e.o.KubeRequestTimeout*2)
 	defer cancel()
 
-	f, err := e.netbox.GetFabric(testCtx, fabricID)
-	if err != nil {
-		if netbox.IsNotFound(err) {
-			return ConnectionResult{Error: fmt.Sprintf("Fabric %d not found", fabricID), Code: CodeFabricNotFound}
-		}
-		code := CodeNetBoxUnavailable
-		var h *netbox.HTTPError
-		if errors.As(err, &h) && (h.Status == 401 || h.Status == 403) {
-			code = CodeNetBoxForbidden
-		}
-		return ConnectionResult{Error: fmt.Sprintf("Cannot read fabric %d from NetBox: %v", fabricID, err), Code: code}
+	f, failed := e.fabricToTest(testCtx, fabricID)
+	if failed != nil {
+		return *failed
 	}
 	fabricKnown = true
 	red.add(f.KubernetesToken)
 	red.add(f.KubernetesCACert)
+	return e.probeCluster(testCtx, f)
+}
 
+// fabricToTest reads the fabric's connection settings from NetBox.
+func (e *Engine) fabricToTest(ctx context.Context, fabricID int) (netbox.Fabric, *ConnectionResult) {
+	f, err := e.netbox.GetFabric(ctx, fabricID)
+	if err == nil {
+		return f, nil
+	}
+	if netbox.IsNotFound(err) {
+		return f, &ConnectionResult{Error: fmt.Sprintf("Fabric %d not found", fabricID), Code: CodeFabricNotFound}
+	}
+	code := CodeNetBoxUnavailable
+	var h *netbox.HTTPError
+	if errors.As(err, &h) && (h.Status == 401 || h.Status == 403) {
+		code = CodeNetBoxForbidden
+	}
+	return f, &ConnectionResult{Error: fmt.Sprintf("Cannot read fabric %d from NetBox: %v", fabricID, err), Code: code}
+}
+
+// probeCluster asks the fabric's API server for /version and lists a
+// Hedgehog kind in the fabric's namespace.
+func (e *Engine) probeCluster(ctx context.Context, f netbox.Fabric) ConnectionResult {
 	restCfg, err := kube.RESTConfig(kube.Config{
 		Server:                f.KubernetesServer,
 		Token:                 f.KubernetesToken,
@@ -105,11 +108,27 @@ func (e *Engine) TestConnection(ctx context.Context, fabricID int) (res Connecti
 		return ConnectionResult{Error: "Connection test failed: " + err.Error(), Code: CodeKubernetesUnreachable}
 	}
 	reader := kube.NewReader(client, f.KubernetesNamespace, kube.ReaderOptions{Logger: e.log.Named("kube")})
-	info, class, err := reader.TestConnection(testCtx, disco)
+	info, class, err := reader.TestConnection(ctx, disco)
 	if err != nil {
 		return ConnectionResult{Error: "Connection test failed: " + err.Error(), Code: connectionCode(class), Details: &info}
 	}
 	return ConnectionResult{Success: true, Message: "Connection test successful!", Details: &info}
+}
+
+// recordConnection writes connection_status and connection_error for res
+// on a context of its own, and reports whether it could.
+func (e *Engine) recordConnection(ctx context.Context, fabricID int, res ConnectionResult, red *redactor) bool {
+	status := netbox.FabricStatus{ConnectionStatus: ptr(netbox.ConnectionConnected), ConnectionError: ptr("")}
+	if !res.Success {
+		status = netbox.FabricStatus{ConnectionStatus: ptr(netbox.ConnectionError), ConnectionError: ptr(clip(res.Error))}
+	}
+	sctx, cancel := e.statusContext(ctx)
+	defer cancel()
+	if err := e.netbox.PatchFabric(sctx, fabricID, status); err != nil {
+		e.log.Warn("cannot record connection status", zap.Int("fabric", fabricID), zap.String("error", red.clean(err.Error())))
+		return false
+	}
+	return true
 }
 
 // connectionCode maps a failed test's class to a Result code.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/oidcstore"
 )
 
@@ -62,7 +64,7 @@ func groupsClaim(v any, separator string) []string {
 	}
 	var groups []string
 	for _, g := range raw {
-		if g == "" || !headerSafe(g) || strings.Contains(g, separator) || contains(groups, g) {
+		if g == "" || !headerSafe(g) || strings.Contains(g, separator) || slices.Contains(groups, g) {
 			continue
 		}
 		groups = append(groups, g)
@@ -71,7 +73,7 @@ func groupsClaim(v any, separator string) []string {
 }
 
 func headerSafe(s string) bool {
-	return len(s) <= maxClaimLength && !hasControl(s)
+	return len(s) <= maxClaimLength && !netboxhttp.HasControl(s)
 }
 
 // mergeClaims overlays userinfo claims on the ID token's. The subjects must

@@ -1,19 +1,20 @@
 package oidcsession
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
-	"golang.org/x/net/http/httpguts"
 
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/oidcstore"
-	"github.com/hhgate/hhgate/sessionguard"
 )
 
 // Defaults of the optional settings.
@@ -114,7 +115,7 @@ type Config struct {
 	SessionCacheTTL time.Duration
 
 	// PublicPaths pass without a session and without identity (default
-	// BasePath+"static/*" and "/favicon.ico"). See sessionguard.PathPattern.
+	// BasePath+"static/*" and "/favicon.ico"). See netboxhttp.PathPattern.
 	PublicPaths []string
 
 	// Claims and Headers default field by field to DefaultClaims and DefaultHeaders.
@@ -124,13 +125,15 @@ type Config struct {
 	// REMOTE_AUTH_GROUP_SEPARATOR; default "|").
 	GroupSeparator string
 
-	// BasePath, LoginPath, APIPrefixes and AJAXPaths are as in the
-	// netbox_guard (sessionguard.Config): they locate NetBox's login page
-	// and tell programmatic requests from navigations.
+	// BasePath, LoginPath, APIPrefixes and AJAXPaths locate NetBox's login
+	// page and tell programmatic requests from navigations, as for every
+	// module (netboxhttp.Config); Message is the text of the 401 a script
+	// gets without a session.
 	BasePath    string
 	LoginPath   string
 	APIPrefixes []string
 	AJAXPaths   []string
+	Message     string
 	// LogoutPath is NetBox's logout page (default BasePath+"logout/").
 	LogoutPath string
 
@@ -181,8 +184,8 @@ type settings struct {
 	// publicExact and publicPatterns are public_path split into plain paths
 	// (compared as strings: this runs on every request) and patterns.
 	publicExact    []string
-	publicPatterns []sessionguard.PathPattern
-	guard          *sessionguard.Guard
+	publicPatterns []netboxhttp.PathPattern
+	site           *netboxhttp.Site
 	identity       identityHeaders
 	// statusUnderBase is StatusPath under NetBox's BASE_PATH, where
 	// netbox_guard's page script asks (it equals StatusPath without one).
@@ -210,24 +213,22 @@ func (c Config) check() (*settings, error) {
 	return s, nil
 }
 
-// checkNetBox: the NetBox paths, shared with netbox_guard.
+// checkNetBox: the NetBox paths, as every module reads them.
 func checkNetBox(s *settings) error {
 	var err error
-	if s.guard, err = sessionguard.New(sessionguard.Config{
+	if s.site, err = netboxhttp.New(netboxhttp.Config{
 		BasePath: s.BasePath, LoginPath: s.LoginPath, APIPrefixes: s.APIPrefixes, AJAXPaths: s.AJAXPaths,
+		Texts: netboxhttp.Texts{Message: s.Message},
 	}); err != nil {
 		return err
 	}
-	if s.BasePath == "" {
-		s.BasePath = "/"
-	}
-	s.LoginPath = s.guard.LoginPath()
+	s.BasePath, s.LoginPath = s.site.BasePath(), s.site.LoginPath()
 	s.statusUnderBase = s.BasePath + strings.TrimPrefix(StatusPath, "/")
 	if s.LogoutPath == "" {
 		s.LogoutPath = s.BasePath + "logout/"
 	}
-	if !strings.HasPrefix(s.LogoutPath, "/") || strings.HasPrefix(s.LogoutPath, "//") || strings.ContainsAny(s.LogoutPath, "?# \\") {
-		return fmt.Errorf("logout_path: %q must be a plain absolute path", s.LogoutPath)
+	if err := netboxhttp.CheckPath(s.LogoutPath); err != nil {
+		return fmt.Errorf("logout_path: %w", err)
 	}
 	return nil
 }
@@ -246,7 +247,7 @@ func checkIdP(s *settings) error {
 	if m := s.TokenAuthMethod; m != "" && m != AuthMethodBasic && m != AuthMethodPost {
 		return fmt.Errorf("token_auth_method: %q is neither %s nor %s", m, AuthMethodBasic, AuthMethodPost)
 	}
-	if len(s.Scopes) > 0 && !contains(s.Scopes, "openid") {
+	if len(s.Scopes) > 0 && !slices.Contains(s.Scopes, "openid") {
 		return errors.New(`scopes: must include "openid"`)
 	}
 	if s.RedirectURL != "" {
@@ -300,7 +301,7 @@ func checkSession(s *settings) error {
 	if s.CookieName == "" {
 		s.CookieName = DefaultCookieName
 	}
-	if !isCookieName(s.CookieName) || strings.HasPrefix(s.CookieName, pendingCookiePrefix) {
+	if !netboxhttp.IsCookieName(s.CookieName) || strings.HasPrefix(s.CookieName, pendingCookiePrefix) {
 		return fmt.Errorf("cookie_name: %q is not a usable cookie name", s.CookieName)
 	}
 	if s.Storage == nil {
@@ -316,7 +317,7 @@ func checkPublicPaths(s *settings) error {
 		publicPaths = []string{s.BasePath + "static/*", "/favicon.ico"}
 	}
 	for i, p := range publicPaths {
-		pp, err := sessionguard.ParsePathPattern(p)
+		pp, err := netboxhttp.ParsePathPattern(p)
 		if err != nil {
 			return fmt.Errorf("public_path[%d]: %w", i, err)
 		}
@@ -336,7 +337,7 @@ func checkIdentity(s *settings) error {
 	if s.GroupSeparator == "" {
 		s.GroupSeparator = DefaultGroupSeparator
 	}
-	if hasControl(s.GroupSeparator) {
+	if netboxhttp.HasControl(s.GroupSeparator) {
 		return errors.New("group_separator: must not contain control characters")
 	}
 	var err error
@@ -373,16 +374,16 @@ func checkRuntime(s *settings) error {
 func withDefaultClaims(c ClaimNames) ClaimNames {
 	d := DefaultClaims
 	return ClaimNames{
-		User: or(c.User, d.User), Email: or(c.Email, d.Email), FirstName: or(c.FirstName, d.FirstName),
-		LastName: or(c.LastName, d.LastName), Groups: or(c.Groups, d.Groups),
+		User: cmp.Or(c.User, d.User), Email: cmp.Or(c.Email, d.Email), FirstName: cmp.Or(c.FirstName, d.FirstName),
+		LastName: cmp.Or(c.LastName, d.LastName), Groups: cmp.Or(c.Groups, d.Groups),
 	}
 }
 
 func withDefaultHeaders(h HeaderNames) HeaderNames {
 	d := DefaultHeaders
 	return HeaderNames{
-		User: or(h.User, d.User), Email: or(h.Email, d.Email), FirstName: or(h.FirstName, d.FirstName),
-		LastName: or(h.LastName, d.LastName), Groups: or(h.Groups, d.Groups),
+		User: cmp.Or(h.User, d.User), Email: cmp.Or(h.Email, d.Email), FirstName: cmp.Or(h.FirstName, d.FirstName),
+		LastName: cmp.Or(h.LastName, d.LastName), Groups: cmp.Or(h.Groups, d.Groups),
 	}
 }
 
@@ -399,41 +400,4 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%q must be an absolute http(s) URL", raw)
 	}
 	return nil
-}
-
-func isCookieName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !httpguts.IsTokenRune(rune(s[i])) {
-			return false
-		}
-	}
-	return true
-}
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

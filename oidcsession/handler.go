@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/oidcstore"
 )
 
@@ -197,9 +198,11 @@ func isAPIClient(r *http.Request) bool {
 	return strings.EqualFold(scheme, "Token") || strings.EqualFold(scheme, "Bearer")
 }
 
-func isHTMX(r *http.Request) bool {
-	v := r.Header["Hx-Request"]
-	return len(v) > 0 && strings.EqualFold(v[0], "true")
+// isScript reports a request whose sender cannot use a page or a redirect
+// to the IdP: any htmx request (a boosted one too: it cannot follow a
+// cross-origin redirect) and every programmatic one.
+func (h *Handler) isScript(r *http.Request) bool {
+	return netboxhttp.IsHTMX(r) || h.cfg.site.IsProgrammatic(r)
 }
 
 func (h *Handler) event(kind EventKind, result string) { h.cfg.OnEvent(kind, result) }

@@ -3,6 +3,7 @@ package oidcsession
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -61,7 +62,7 @@ func newIdentityHeaders(names HeaderNames, separator string) (identityHeaders, e
 	// NetBox's default names are stripped too: if NetBox still reads them,
 	// a client must not be able to set them.
 	for _, d := range []string{DefaultHeaders.User, DefaultHeaders.Email, DefaultHeaders.FirstName, DefaultHeaders.LastName, DefaultHeaders.Groups} {
-		if n := normalizeHeaderName(d); !contains(ih.strip, n) {
+		if n := normalizeHeaderName(d); !slices.Contains(ih.strip, n) {
 			ih.strip = append(ih.strip, n)
 		}
 	}

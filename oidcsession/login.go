@@ -1,6 +1,7 @@
 package oidcsession
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"net/url"
@@ -9,8 +10,8 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/oidcstore"
-	"github.com/hhgate/hhgate/sessionguard"
 )
 
 // maxReturnPath bounds the path kept across the trip to the IdP.
@@ -24,7 +25,7 @@ func loginURL(page string) string {
 // returnPath reduces a client-supplied rd/next value to a same-origin path
 // that is safe to redirect to, or NetBox's home.
 func (h *Handler) returnPath(raw string, r *http.Request) string {
-	p, ok := sessionguard.SameOriginPath(raw, r.Host)
+	p, ok := netboxhttp.SameOriginPath(raw, r.Host)
 	if !ok || len(p) > maxReturnPath {
 		return h.cfg.BasePath
 	}
@@ -43,8 +44,8 @@ func (h *Handler) returnPath(raw string, r *http.Request) string {
 }
 
 // requireLogin answers a request that needs a session and has none.
-// Scripts get the guard's 401 contract pointing at the login endpoint (and
-// htmx an HX-Redirect); navigations go to the IdP through the login
+// Scripts get the 401 contract (netboxhttp) pointing at the login endpoint
+// (and htmx an HX-Redirect); navigations go to the IdP through the login
 // endpoint, which sees the pending-login cookies and so can bound them.
 // NetBox's own login page is taken over the same way.
 func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
@@ -52,8 +53,8 @@ func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
 		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
-	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
-		h.cfg.guard.AnswerAuthRequired(w, r, loginURL)
+	if h.isScript(r) {
+		h.cfg.site.WriteAuthRequired(w, r, loginURL(netboxhttp.CurrentPage(r)))
 		return
 	}
 	var back string
@@ -64,7 +65,7 @@ func (h *Handler) requireLogin(w http.ResponseWriter, r *http.Request) {
 		back = h.returnPath(r.URL.RequestURI(), r)
 	default:
 		// A form post cannot be replayed after the trip: come back to the page it came from.
-		back = h.returnPath(sessionguard.CurrentPage(r), r)
+		back = h.returnPath(netboxhttp.CurrentPage(r), r)
 	}
 	redirect(w, r, loginURL(back))
 }
@@ -170,50 +171,71 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	h.completeLogin(w, r, pl, code, retry)
 }
 
-// completeLogin trades the code (with the PKCE verifier) for tokens,
-// checks the ID token and its nonce, reads the identity and starts the
-// session.
+// completeLogin finishes a sign-in in three steps: exchange the code (with
+// the PKCE verifier) for tokens, verify the ID token, its nonce and the
+// identity, then record the session.
 func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, pl pendingLogin, code, retry string) {
-	p, err := h.idp.Get(r.Context())
+	ctx := r.Context()
+	p, err := h.idp.Get(ctx)
 	if err != nil {
 		h.answerIdPUnavailable(w, r, msgIdPUnavailable)
 		return
 	}
-	ctx := r.Context()
-	tok, method, err := p.exchange(ctx, code, pl)
-	if err != nil {
+	tok, method, fail := exchangeCode(ctx, p, code, pl)
+	var idTok *oidc.IDToken
+	var identity oidcstore.Identity
+	if fail == nil {
+		idTok, identity, fail = h.verifyLogin(ctx, p, tok, pl)
+	}
+	if fail != nil {
 		h.event(EventLogin, "failed")
-		h.log.Warn("sign-in: the identity provider did not accept the authorization code", errorCode(err))
-		h.errorPage(w, r, http.StatusBadRequest, "The sign-in could not be completed",
-			"The identity provider did not accept the sign-in (the link may have been used already).", retry)
+		h.log.Warn("sign-in: "+fail.logText, fail.logField)
+		h.errorPage(w, r, fail.status, "The sign-in could not be completed", fail.userText, retry)
 		return
 	}
+	h.startSession(w, r, h.newRecord(tok, idTok, identity, method), pl.Return)
+}
+
+// loginFailure is why a callback cannot complete: the status and sentence
+// the user gets, and the log line (never a token).
+type loginFailure struct {
+	status   int
+	userText string
+	logText  string
+	logField zap.Field
+}
+
+// exchangeCode redeems the authorization code at the token endpoint.
+func exchangeCode(ctx context.Context, p *provider, code string, pl pendingLogin) (*oauth2.Token, string, *loginFailure) {
+	tok, method, err := p.exchange(ctx, code, pl)
+	if err != nil {
+		return nil, "", &loginFailure{http.StatusBadRequest,
+			"The identity provider did not accept the sign-in (the link may have been used already).",
+			"the identity provider did not accept the authorization code", errorCode(err)}
+	}
+	return tok, method, nil
+}
+
+// verifyLogin checks the ID token and that its nonce is this login's, and
+// reads the identity from its claims (and userinfo's).
+func (h *Handler) verifyLogin(ctx context.Context, p *provider, tok *oauth2.Token, pl pendingLogin) (*oidc.IDToken, oidcstore.Identity, *loginFailure) {
 	idTok, idClaims, err := p.verifyIDToken(ctx, tok)
 	if err == nil && idTok == nil {
 		err = errMissingIDToken
 	}
 	if err != nil {
-		h.event(EventLogin, "failed")
-		h.log.Warn("sign-in: token response rejected", zap.Error(err))
-		h.errorPage(w, r, http.StatusBadRequest, "The sign-in could not be completed",
-			"The identity provider's answer could not be verified.", retry)
-		return
+		return nil, oidcstore.Identity{}, &loginFailure{http.StatusBadRequest,
+			"The identity provider's answer could not be verified.", "token response rejected", zap.Error(err)}
 	}
 	if subtle.ConstantTimeCompare([]byte(idTok.Nonce), []byte(pl.Nonce)) != 1 {
-		h.event(EventLogin, "failed")
-		h.log.Warn("sign-in: ID token nonce mismatch")
-		h.errorPage(w, r, http.StatusBadRequest, "The sign-in could not be completed",
-			"The identity provider's answer does not belong to this sign-in.", retry)
-		return
+		return nil, oidcstore.Identity{}, &loginFailure{http.StatusBadRequest,
+			"The identity provider's answer does not belong to this sign-in.", "ID token nonce mismatch", zap.Skip()}
 	}
 	identity, err := identityFromClaims(h.userClaims(ctx, p, tok, idClaims), h.cfg.Claims, h.cfg.GroupSeparator)
 	if err != nil {
-		h.event(EventLogin, "failed")
-		h.log.Warn("sign-in: unusable identity", zap.Error(err))
-		h.errorPage(w, r, http.StatusForbidden, "The sign-in could not be completed", err.Error()+".", retry)
-		return
+		return nil, oidcstore.Identity{}, &loginFailure{http.StatusForbidden, err.Error() + ".", "unusable identity", zap.Error(err)}
 	}
-	h.startSession(w, r, h.newRecord(tok, idTok, identity, method), pl.Return)
+	return idTok, identity, nil
 }
 
 // newRecord is a fresh session for the login's tokens.

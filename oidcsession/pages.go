@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/hhgate/hhgate/jsonerror"
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // CodeIdPUnavailable is the JSON error code of a 503 answered because the
@@ -76,7 +76,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, _ *http.Request, status int, 
 // while it cannot be reached: JSON for scripts (the upstream_unavailable
 // code the guard uses), a plain page for navigations.
 func (h *Handler) answerUnavailable(w http.ResponseWriter, r *http.Request, message string) {
-	h.answer503(w, r, jsonerror.CodeUpstreamUnavailable, page{Title: "Sign-in unavailable", Message: message})
+	h.answer503(w, r, netboxhttp.CodeUpstreamUnavailable, page{Title: "Sign-in unavailable", Message: message})
 }
 
 // answerIdPUnavailable is the 503 for a request that needs the IdP while it
@@ -103,8 +103,8 @@ func (h *Handler) answerSessionError(w http.ResponseWriter, r *http.Request, err
 
 func (h *Handler) answer503(w http.ResponseWriter, r *http.Request, code string, p page) {
 	w.Header().Set("Retry-After", "5")
-	if isHTMX(r) || h.cfg.guard.IsProgrammatic(r) {
-		jsonerror.Write(w, http.StatusServiceUnavailable, jsonerror.New(code, p.Message, ""))
+	if h.isScript(r) {
+		netboxhttp.Write(w, http.StatusServiceUnavailable, netboxhttp.NewBody(code, p.Message, ""))
 		return
 	}
 	writePage(w, http.StatusServiceUnavailable, p)

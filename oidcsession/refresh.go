@@ -109,7 +109,6 @@ func keptSession(rec *oidcstore.Record, stillValid bool, err error) (*oidcstore.
 func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	handle := zap.String("session", oidcstore.Handle(id))
 
 	// A flight that ended just before this one began may have done the work.
 	if rec := h.store.Cached(id); rec != nil && h.cfg.Now().Before(rec.RefreshAt) {
@@ -121,63 +120,86 @@ func (h *Handler) refresh(ctx context.Context, id string) (*oidcstore.Record, er
 	}
 	unlock, err := h.store.Lock(ctx, id)
 	if err != nil {
-		h.log.Warn("token refresh: cannot take the session lock", handle, zap.Error(err))
+		h.log.Warn("token refresh: cannot take the session lock", sessionField(id), zap.Error(err))
 		return nil, err
 	}
 	defer unlock()
 
-	rec, err := h.store.Reload(ctx, id)
+	rec, due, err := h.reloadForRefresh(ctx, id)
+	if err != nil || !due {
+		return rec, err
+	}
+	tok, method, err := p.refresh(ctx, rec.RefreshToken, rec.TokenAuthMethod)
+	if err != nil {
+		return h.refreshFailed(ctx, id, rec, err)
+	}
+	return h.saveRefreshed(ctx, p, id, rec, tok, method)
+}
+
+// reloadForRefresh reads the session from the storage under its lock and
+// reports whether its tokens are still due: another instance may have
+// renewed them, or the session may have ended, meanwhile.
+func (h *Handler) reloadForRefresh(ctx context.Context, id string) (rec *oidcstore.Record, due bool, err error) {
+	rec, err = h.store.Reload(ctx, id)
 	if errors.Is(err, oidcstore.ErrNotFound) {
-		return nil, errSessionEnded
+		return nil, false, errSessionEnded
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	now := h.cfg.Now()
 	if !now.Before(rec.ExpiresAt) {
 		h.endSession(ctx, id)
-		return nil, errSessionEnded
+		return nil, false, errSessionEnded
 	}
 	if now.Before(rec.RefreshAt) {
 		h.event(EventRefresh, "reused")
-		return rec, nil
+		return rec, false, nil
 	}
+	return rec, true, nil
+}
 
-	tok, method, err := p.refresh(ctx, rec.RefreshToken, rec.TokenAuthMethod)
-	if err != nil {
-		if !isRefusal(err) {
-			h.event(EventRefresh, "failed")
-			h.log.Warn("token refresh failed; the session is kept", handle, errorCode(err))
-			return nil, fmt.Errorf("%w: %w", errIdPUnavailable, err)
-		}
-		// Before giving up: a gateway whose storage lock did not hold may
-		// have rotated the refresh token meanwhile.
-		if latest, lerr := h.store.Reload(ctx, id); lerr == nil && latest.RefreshToken != rec.RefreshToken && now.Before(latest.RefreshAt) {
-			h.event(EventRefresh, "reused")
-			return latest, nil
-		}
-		h.event(EventRefresh, "ended")
-		h.log.Info("the identity provider refused the refresh token; session ended", handle, errorCode(err))
-		h.endSession(ctx, id)
-		return nil, errSessionEnded
+// refreshFailed handles the IdP's refusal or failure to refresh rec: a
+// failure keeps the session (retried later), a refusal ends it — unless
+// another gateway rotated the refresh token meanwhile.
+func (h *Handler) refreshFailed(ctx context.Context, id string, rec *oidcstore.Record, err error) (*oidcstore.Record, error) {
+	if !isRefusal(err) {
+		h.event(EventRefresh, "failed")
+		h.log.Warn("token refresh failed; the session is kept", sessionField(id), errorCode(err))
+		return nil, fmt.Errorf("%w: %w", errIdPUnavailable, err)
 	}
+	// Before giving up: a gateway whose storage lock did not hold may
+	// have rotated the refresh token meanwhile.
+	if latest, lerr := h.store.Reload(ctx, id); lerr == nil && latest.RefreshToken != rec.RefreshToken && h.cfg.Now().Before(latest.RefreshAt) {
+		h.event(EventRefresh, "reused")
+		return latest, nil
+	}
+	h.event(EventRefresh, "ended")
+	h.log.Info("the identity provider refused the refresh token; session ended", sessionField(id), errorCode(err))
+	h.endSession(ctx, id)
+	return nil, errSessionEnded
+}
 
+// saveRefreshed records the refreshed tokens. The old refresh token is
+// spent: without trustworthy new tokens the session cannot go on.
+func (h *Handler) saveRefreshed(ctx context.Context, p *provider, id string, rec *oidcstore.Record, tok *oauth2.Token, method string) (*oidcstore.Record, error) {
 	renewed, err := h.renewedRecord(ctx, p, rec, tok, method)
 	if err != nil {
-		// The old refresh token is spent; without trustworthy new tokens the
-		// session cannot go on.
 		h.event(EventRefresh, "ended")
-		h.log.Warn("token refresh answer rejected; session ended", handle, zap.Error(err))
+		h.log.Warn("token refresh answer rejected; session ended", sessionField(id), zap.Error(err))
 		h.endSession(ctx, id)
 		return nil, errSessionEnded
 	}
 	if err := h.store.Save(ctx, id, renewed); err != nil {
-		h.log.Error("token refresh: saving the session failed; other gateway instances will not see the new tokens", handle, zap.Error(err))
+		h.log.Error("token refresh: saving the session failed; other gateway instances will not see the new tokens", sessionField(id), zap.Error(err))
 	}
 	h.event(EventRefresh, "success")
-	h.log.Debug("tokens refreshed", handle, zap.Time("token_expiry", renewed.TokenExpiry))
+	h.log.Debug("tokens refreshed", sessionField(id), zap.Time("token_expiry", renewed.TokenExpiry))
 	return renewed, nil
 }
+
+// sessionField names a session in a log line by its handle, never its id.
+func sessionField(id string) zap.Field { return zap.String("session", oidcstore.Handle(id)) }
 
 // renewedRecord is rec with the refreshed tokens. A new ID token must be
 // about the same subject; its claims (and userinfo's) update the identity.
@@ -240,6 +262,6 @@ func refreshAt(now, expiry time.Time, margin time.Duration) time.Time {
 func (h *Handler) endSession(ctx context.Context, id string) {
 	h.failedRenewal.Delete(id)
 	if err := h.store.Delete(context.WithoutCancel(ctx), id); err != nil {
-		h.log.Warn("deleting an ended session", zap.String("session", oidcstore.Handle(id)), zap.Error(err))
+		h.log.Warn("deleting an ended session", sessionField(id), zap.Error(err))
 	}
 }

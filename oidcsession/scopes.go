@@ -1,5 +1,7 @@
 package oidcsession
 
+import "slices"
+
 // scopesFor is what a login asks for: the configured scopes as they are;
 // without any, DefaultScopes plus offline_access when the IdP offers it —
 // it lists it in its discovery document's scopes_supported, or lists no
@@ -11,7 +13,7 @@ func scopesFor(configured, supported []string) []string {
 		return configured
 	}
 	scopes := append([]string(nil), DefaultScopes...)
-	if len(supported) == 0 || contains(supported, ScopeOfflineAccess) {
+	if len(supported) == 0 || slices.Contains(supported, ScopeOfflineAccess) {
 		scopes = append(scopes, ScopeOfflineAccess)
 	}
 	return scopes

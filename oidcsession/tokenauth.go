@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"net/http"
+	"slices"
 	"sync/atomic"
 
 	"golang.org/x/oauth2"
@@ -43,7 +44,7 @@ func newTokenAuth(configured string, announced []string) *tokenAuth {
 // IdP lists it or lists nothing (the OIDC Discovery default), post when it
 // lists post but not basic.
 func preferredStyle(announced []string) oauth2.AuthStyle {
-	if len(announced) > 0 && !contains(announced, AuthMethodBasic) && contains(announced, AuthMethodPost) {
+	if len(announced) > 0 && !slices.Contains(announced, AuthMethodBasic) && slices.Contains(announced, AuthMethodPost) {
 		return oauth2.AuthStyleInParams
 	}
 	return oauth2.AuthStyleInHeader

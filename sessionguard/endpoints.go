@@ -2,6 +2,7 @@ package sessionguard
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	_ "embed"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // Session-aware pages (Config.InjectScript): the guard adds the shim script
@@ -76,9 +79,9 @@ func newPages(cfg Config, base, loginPath string) (*pages, error) {
 		base:          base,
 		prefix:        base + EndpointDir,
 		loginPath:     loginPath,
-		csrfPage:      orDefault(cfg.CSRFPage, base),
-		sessionCookie: orDefault(cfg.SessionCookie, "sessionid"),
-		csrfCookie:    orDefault(cfg.CSRFCookie, "csrftoken"),
+		csrfPage:      cmp.Or(cfg.CSRFPage, base),
+		sessionCookie: cmp.Or(cfg.SessionCookie, "sessionid"),
+		csrfCookie:    cmp.Or(cfg.CSRFCookie, "csrftoken"),
 		warnBefore:    cfg.WarnBefore,
 		now:           cfg.Now,
 		log:           cfg.Logger,
@@ -89,13 +92,13 @@ func newPages(cfg Config, base, loginPath string) (*pages, error) {
 	if p.warnBefore < time.Second {
 		return nil, fmt.Errorf("warn_before: %s must be at least 1s", cfg.WarnBefore)
 	}
-	if err := checkPath(p.csrfPage); err != nil {
+	if err := netboxhttp.CheckPath(p.csrfPage); err != nil {
 		return nil, fmt.Errorf("csrf_page: %w", err)
 	}
-	if !isCookieName(p.sessionCookie) {
+	if !netboxhttp.IsCookieName(p.sessionCookie) {
 		return nil, fmt.Errorf("session_cookie: %q is not a cookie name", p.sessionCookie)
 	}
-	if !isCookieName(p.csrfCookie) {
+	if !netboxhttp.IsCookieName(p.csrfCookie) {
 		return nil, fmt.Errorf("csrf_cookie: %q is not a cookie name", p.csrfCookie)
 	}
 	if p.now == nil {
@@ -142,7 +145,7 @@ func (g *Guard) serveWithPages(w http.ResponseWriter, r *http.Request, next func
 	if p.ownEndpoint(r.URL.Path) {
 		return g.serveEndpoint(w, r, next)
 	}
-	programmatic := g.classifier.IsProgrammatic(r)
+	programmatic := g.site.IsProgrammatic(r)
 	inject := !programmatic && r.Method != http.MethodHead
 	if inject {
 		// Ask NetBox for an uncompressed page, so the script goes in without
@@ -160,7 +163,7 @@ func (g *Guard) serveWithPages(w http.ResponseWriter, r *http.Request, next func
 		}
 		return err
 	}
-	iw := &interceptWriter{w: pw, g: g, r: r}
+	iw := newInterceptWriter(pw, g, r)
 	err := next(iw, r)
 	if err != nil {
 		err = iw.fail(err)
@@ -226,7 +229,7 @@ func (p *pages) serveShim(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-cache")
 	}
 	body, etag := shimJS, p.shimETag
-	if acceptsGzip(first(r.Header, "Accept-Encoding")) {
+	if acceptsGzip(netboxhttp.First(r.Header, "Accept-Encoding")) {
 		body, etag = shimJSGzip(), `"`+p.shimVer+`-gzip"`
 		h.Set(hdrContentEnc, "gzip")
 	}
@@ -288,21 +291,4 @@ func reloginDonePage(base string) ([]byte, string, error) {
 	csp := "default-src 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	return []byte(page), csp, nil
-}
-
-// isCookieName reports an RFC 6265 cookie-name (an RFC 7230 token).
-func isCookieName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -8,7 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/hhgate/hhgate/jsonerror"
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // CSRFAnswer is the JSON of GET <base_path>.hhgate/csrf.
@@ -26,8 +26,8 @@ const csrfPageLimit = limit403Body
 var csrfDroppedHeaders = [...]string{
 	"Accept-Encoding", "If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since",
 	"Range", "If-Range", "Content-Type", "Content-Length", "Origin", "X-Requested-With",
-	hdrHXRequest, hdrHXBoosted, hdrHXCurrentURL, "Hx-Target", "Hx-Trigger", "Hx-Trigger-Name",
-	hdrSecFetchMode, hdrSecFetchDest, "Sec-Fetch-User",
+	netboxhttp.HeaderHXRequest, netboxhttp.HeaderHXBoosted, netboxhttp.HeaderHXCurrentURL, "Hx-Target", "Hx-Trigger", "Hx-Trigger-Name",
+	netboxhttp.HeaderSecFetchMode, netboxhttp.HeaderSecFetchDest, "Sec-Fetch-User",
 }
 
 // serveCSRF answers GET .hhgate/csrf: it has the next handler (NetBox)
@@ -46,7 +46,7 @@ var csrfDroppedHeaders = [...]string{
 // the browser says it comes from another site).
 func (g *Guard) serveCSRF(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
 	p := g.pages
-	if site := first(r.Header, "Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+	if site := netboxhttp.First(r.Header, "Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
 		http.Error(w, "cross-site request refused", http.StatusForbidden)
 		return nil
 	}
@@ -67,15 +67,15 @@ func (g *Guard) serveCSRF(w http.ResponseWriter, r *http.Request, next func(http
 		}
 		return err
 	}
-	body := decoded(first(rec.header, hdrContentEnc), rec.body)
-	if rec.status >= 300 && rec.status < 400 && IsLoginLocation(first(rec.header, hdrLocation), sub.URL.Path, r.Host, g.loginPath) ||
-		rec.status == http.StatusOK && isHTMLContentType(first(rec.header, hdrContentType)) && g.isLoginForm(body) {
-		page := CurrentPage(r)
+	body := decoded(netboxhttp.First(rec.header, hdrContentEnc), rec.body)
+	if rec.status >= 300 && rec.status < 400 && netboxhttp.IsLoginLocation(netboxhttp.First(rec.header, hdrLocation), sub.URL.Path, r.Host, g.site.LoginPath()) ||
+		rec.status == http.StatusOK && netboxhttp.IsHTMLContentType(netboxhttp.First(rec.header, netboxhttp.HeaderContentType)) && g.isLoginForm(body) {
+		page := netboxhttp.CurrentPage(r)
 		if strings.HasPrefix(page, p.prefix) {
 			page = p.base // a direct visit: come back to NetBox, not here
 		}
-		g.AnswerAuthRequired(w, r, func(string) string { return LoginURL(g.loginPath, page) })
-		g.notify(r, jsonerror.CodeAuthenticationRequired, rec.status)
+		g.site.WriteAuthRequired(w, r, g.site.LoginURL(page))
+		g.notify(r, netboxhttp.CodeAuthenticationRequired, rec.status)
 		return nil
 	}
 	if token := rec.token(); token != "" {
@@ -88,7 +88,7 @@ func (g *Guard) serveCSRF(w http.ResponseWriter, r *http.Request, next func(http
 	p.log.Warn("csrf_page gave no CSRF token and the browser has no CSRF cookie",
 		zap.String("csrf_page", p.csrfPage), zap.String("csrf_cookie", p.csrfCookie), zap.Int("upstream_status", rec.status))
 	if rec.status >= 500 {
-		jsonerror.Write(w, rec.status, jsonerror.New(jsonerror.CodeUpstreamError, "NetBox could not render the page the CSRF token comes from.", ""))
+		netboxhttp.Write(w, rec.status, netboxhttp.NewBody(netboxhttp.CodeUpstreamError, "NetBox could not render the page the CSRF token comes from.", ""))
 		return nil
 	}
 	writeEndpointJSON(w, http.StatusOK, CSRFAnswer{})
@@ -107,7 +107,7 @@ func (p *pages) csrfPageRequest(r *http.Request) *http.Request {
 	for _, k := range csrfDroppedHeaders {
 		delete(sub.Header, k)
 	}
-	sub.Header.Set(hdrAccept, "text/html")
+	sub.Header.Set(netboxhttp.HeaderAccept, "text/html")
 	return sub
 }
 
@@ -137,8 +137,8 @@ func (rec *pageRecorder) WriteHeader(status int) {
 	if tok, set := csrfCookieToken(rec.header["Set-Cookie"], rec.cookieName); set {
 		rec.cookie = tok
 	}
-	enc := first(rec.header, hdrContentEnc)
-	if status == http.StatusOK && isHTMLContentType(first(rec.header, hdrContentType)) && inspectableEncoding(enc) {
+	enc := netboxhttp.First(rec.header, hdrContentEnc)
+	if status == http.StatusOK && netboxhttp.IsHTMLContentType(netboxhttp.First(rec.header, netboxhttp.HeaderContentType)) && inspectableEncoding(enc) {
 		// With a cookie token at hand only the head is worth reading
 		// (window.CSRF_TOKEN); without one, a form's token anywhere.
 		rec.scan = startPageScan(strings.EqualFold(enc, "gzip"), rec.cookie != "")

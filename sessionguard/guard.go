@@ -3,20 +3,11 @@ package sessionguard
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
-	"github.com/hhgate/hhgate/jsonerror"
-)
-
-// Default texts of the answers.
-const (
-	DefaultMessage            = "Your session has expired. Please log in again."
-	DefaultCSRFMessage        = "Your security token has expired. Please reload the page and try again."
-	DefaultUnavailableMessage = "NetBox is not reachable right now. Please try again in a moment."
-	DefaultInternalMessage    = "The gateway could not complete this request."
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // Config configures a Guard. Field errors name the Caddy configuration field.
@@ -28,12 +19,12 @@ type Config struct {
 	LoginPath string
 	// APIPrefixes default to BasePath + "api/" and BasePath + "graphql/".
 	APIPrefixes []string
-	// AJAXPaths are extra patterns of programmatic requests (see PathPattern).
+	// AJAXPaths are extra patterns of programmatic requests (see
+	// netboxhttp.PathPattern).
 	AJAXPaths []string
-	// Message, CSRFMessage and UnavailableMessage replace the default texts.
-	Message            string
-	CSRFMessage        string
-	UnavailableMessage string
+	// Message, CSRFMessage and UnavailableMessage replace the default texts
+	// (netboxhttp.Texts).
+	netboxhttp.Texts
 
 	// StatusOf maps an error returned by the next handler to the HTTP status
 	// the server would answer with (Caddy's HandlerError); nil means 502.
@@ -65,13 +56,9 @@ type Config struct {
 
 // Guard is the session guard. It is safe for concurrent use.
 type Guard struct {
-	classifier   Classifier
-	loginPath    string
+	site         *netboxhttp.Site
 	formActionDQ []byte
 	formActionSQ []byte
-	message      string
-	csrfMessage  string
-	unavailable  string
 	statusOf     func(error) int
 	onIntercept  func(*http.Request, string, int)
 	pages        *pages // nil unless Config.InjectScript
@@ -79,70 +66,27 @@ type Guard struct {
 
 // New checks cfg and builds a Guard.
 func New(cfg Config) (*Guard, error) {
-	base := cfg.BasePath
-	if base == "" {
-		base = "/"
-	}
-	if err := checkPath(base); err != nil {
-		return nil, fmt.Errorf("base_path: %w", err)
-	}
-	if !strings.HasSuffix(base, "/") {
-		return nil, fmt.Errorf("base_path: %q must end with /", base)
+	site, err := netboxhttp.New(netboxhttp.Config{
+		BasePath: cfg.BasePath, LoginPath: cfg.LoginPath, APIPrefixes: cfg.APIPrefixes, AJAXPaths: cfg.AJAXPaths,
+		Texts: cfg.Texts,
+	})
+	if err != nil {
+		return nil, err
 	}
 	g := &Guard{
-		loginPath:   cfg.LoginPath,
-		message:     orDefault(cfg.Message, DefaultMessage),
-		csrfMessage: orDefault(cfg.CSRFMessage, DefaultCSRFMessage),
-		unavailable: orDefault(cfg.UnavailableMessage, DefaultUnavailableMessage),
-		statusOf:    cfg.StatusOf,
-		onIntercept: cfg.OnIntercept,
-	}
-	if g.loginPath == "" {
-		g.loginPath = base + "login/"
-	}
-	if err := checkPath(g.loginPath); err != nil {
-		return nil, fmt.Errorf("login_path: %w", err)
-	}
-	g.formActionDQ = []byte(`action="` + g.loginPath)
-	g.formActionSQ = []byte(`action='` + g.loginPath)
-
-	prefixes := cfg.APIPrefixes
-	if len(prefixes) == 0 {
-		prefixes = []string{base + "api/", base + "graphql/"}
-	}
-	for i, p := range prefixes {
-		if err := checkPath(p); err != nil {
-			return nil, fmt.Errorf("api_prefix[%d]: %w", i, err)
-		}
-	}
-	g.classifier.APIPrefixes = prefixes
-	for i, p := range cfg.AJAXPaths {
-		pp, err := ParsePathPattern(p)
-		if err != nil {
-			return nil, fmt.Errorf("ajax_path[%d]: %w", i, err)
-		}
-		g.classifier.AJAXPaths = append(g.classifier.AJAXPaths, pp)
-	}
-	for name, text := range map[string]string{"message": g.message, "csrf_message": g.csrfMessage, "unavailable_message": g.unavailable} {
-		if strings.TrimSpace(text) == "" {
-			return nil, fmt.Errorf("%s: must not be blank", name)
-		}
+		site:         site,
+		formActionDQ: []byte(`action="` + site.LoginPath()),
+		formActionSQ: []byte(`action='` + site.LoginPath()),
+		statusOf:     cfg.StatusOf,
+		onIntercept:  cfg.OnIntercept,
 	}
 	if cfg.InjectScript {
-		p, err := newPages(cfg, base, g.loginPath)
-		if err != nil {
+		if g.pages, err = newPages(cfg, site.BasePath(), site.LoginPath()); err != nil {
 			return nil, err
 		}
-		g.pages = p
 	}
 	return g, nil
 }
-
-// LoginPath is the configured login path.
-func (g *Guard) LoginPath() string { return g.loginPath }
-
-// IsProgrammatic reports whether the guard treats r as programmatic.
-func (g *Guard) IsProgrammatic(r *http.Request) bool { return g.classifier.IsProgrammatic(r) }
 
 // Serve runs next for r. For a programmatic request it rewrites NetBox's
 // "log in" answers and turns a proxy error into a JSON answer; navigations
@@ -153,45 +97,15 @@ func (g *Guard) Serve(w http.ResponseWriter, r *http.Request, next func(http.Res
 	if g.pages != nil {
 		return g.serveWithPages(w, r, next)
 	}
-	if !g.classifier.IsProgrammatic(r) {
+	if !g.site.IsProgrammatic(r) {
 		return next(w, r)
 	}
-	iw := &interceptWriter{w: w, g: g, r: r}
+	iw := newInterceptWriter(w, g, r)
 	err := next(iw, r)
 	if err != nil {
 		return iw.fail(err)
 	}
 	return iw.finish()
-}
-
-// AnswerAuthRequired writes the 401 "log in again" answer for r, with the
-// redirect pointing at loginURL (built from the page the user is on).
-// Other modules (the OIDC session) use it to answer in the guard's words.
-func (g *Guard) AnswerAuthRequired(w http.ResponseWriter, r *http.Request, loginURL func(page string) string) {
-	WriteAuthRequired(w, r, g.message, loginURL(CurrentPage(r)))
-}
-
-// WriteAuthRequired writes the guard's 401 authentication_required answer:
-// the JSON contract with redirect, WWW-Authenticate, and for htmx an
-// HX-Redirect to the same place. Every module that refuses a request for
-// want of a login answers with it.
-func WriteAuthRequired(w http.ResponseWriter, r *http.Request, message, redirect string) {
-	h := w.Header()
-	h.Set(hdrWWWAuthenticate, `Session realm="NetBox"`)
-	if isHTMX(r) {
-		h.Set(hdrHXRedirect, redirect)
-	}
-	jsonerror.Write(w, http.StatusUnauthorized, jsonerror.New(jsonerror.CodeAuthenticationRequired, message, redirect))
-}
-
-// WriteCSRFFailed writes the guard's 403 csrf_failed answer: the JSON
-// contract redirecting to the page the user is on (to reload it), and for
-// htmx HX-Refresh.
-func WriteCSRFFailed(w http.ResponseWriter, r *http.Request, message string) {
-	if isHTMX(r) {
-		w.Header().Set(hdrHXRefresh, "true")
-	}
-	jsonerror.Write(w, http.StatusForbidden, jsonerror.New(jsonerror.CodeCSRFFailed, message, CurrentPage(r)))
 }
 
 // answer replaces an upstream answer (whose headers are in w.Header()) with
@@ -201,15 +115,15 @@ func (g *Guard) answer(w http.ResponseWriter, r *http.Request, v verdict, upstre
 	dropBodyHeaders(w.Header())
 	switch v {
 	case authRequired:
-		g.AnswerAuthRequired(w, r, func(page string) string { return LoginURL(g.loginPath, page) })
-		g.notify(r, jsonerror.CodeAuthenticationRequired, upstreamStatus)
+		g.site.WriteAuthRequired(w, r, g.site.LoginURL(netboxhttp.CurrentPage(r)))
+		g.notify(r, netboxhttp.CodeAuthenticationRequired, upstreamStatus)
 	case csrfFailed:
-		WriteCSRFFailed(w, r, g.csrfMessage)
-		g.notify(r, jsonerror.CodeCSRFFailed, upstreamStatus)
+		g.site.WriteCSRFFailed(w, r)
+		g.notify(r, netboxhttp.CodeCSRFFailed, upstreamStatus)
 	case upstreamFailed:
 		msg := fmt.Sprintf("NetBox could not complete this request (HTTP %d). Please try again; if it persists, tell your NetBox administrator.", upstreamStatus)
-		jsonerror.Write(w, upstreamStatus, jsonerror.New(jsonerror.CodeUpstreamError, msg, ""))
-		g.notify(r, jsonerror.CodeUpstreamError, upstreamStatus)
+		netboxhttp.Write(w, upstreamStatus, netboxhttp.NewBody(netboxhttp.CodeUpstreamError, msg, ""))
+		g.notify(r, netboxhttp.CodeUpstreamError, upstreamStatus)
 	}
 }
 
@@ -222,12 +136,12 @@ func (g *Guard) answerError(w http.ResponseWriter, r *http.Request, err error) b
 	}
 	switch {
 	case status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
-		jsonerror.Write(w, status, jsonerror.New(jsonerror.CodeUpstreamUnavailable, g.unavailable, ""))
-		g.notify(r, jsonerror.CodeUpstreamUnavailable, 0)
+		g.site.WriteUnavailable(w, status)
+		g.notify(r, netboxhttp.CodeUpstreamUnavailable, 0)
 		return true
 	case status >= 500 && status <= 599:
-		jsonerror.Write(w, status, jsonerror.New(jsonerror.CodeInternal, DefaultInternalMessage, ""))
-		g.notify(r, jsonerror.CodeInternal, 0)
+		netboxhttp.Write(w, status, netboxhttp.NewBody(netboxhttp.CodeInternal, netboxhttp.DefaultInternalMessage, ""))
+		g.notify(r, netboxhttp.CodeInternal, 0)
 		return true
 	}
 	return false
@@ -239,57 +153,14 @@ func (g *Guard) notify(r *http.Request, code string, upstreamStatus int) {
 	}
 }
 
-// CurrentPage is the same-origin path of the page the user is on:
-// HX-Current-URL, else a same-origin Referer, else the request itself for a
-// GET, else "/".
-func CurrentPage(r *http.Request) string {
-	if p, ok := SameOriginPath(first(r.Header, hdrHXCurrentURL), r.Host); ok {
-		return p
-	}
-	if p, ok := SameOriginPath(first(r.Header, hdrReferer), r.Host); ok {
-		return p
-	}
-	if r.Method == http.MethodGet {
-		if p, ok := SameOriginPath(r.URL.RequestURI(), r.Host); ok {
-			return p
-		}
-	}
-	return "/"
-}
-
-func isHTMX(r *http.Request) bool {
-	return strings.EqualFold(first(r.Header, hdrHXRequest), "true")
-}
-
 // dropBodyHeaders removes the headers that described the replaced body or
 // sent the browser elsewhere.
 func dropBodyHeaders(h http.Header) {
 	for _, k := range [...]string{
-		hdrLocation, "Content-Length", hdrContentType, hdrContentEnc, "Content-Language",
+		hdrLocation, "Content-Length", netboxhttp.HeaderContentType, hdrContentEnc, "Content-Language",
 		"Content-Disposition", "Content-Range", "Etag", "Last-Modified", "Expires", "Refresh",
 		"Transfer-Encoding", "Accept-Ranges",
 	} {
 		delete(h, k)
 	}
-}
-
-// checkPath accepts an absolute path without query, fragment, spaces or a
-// leading "//".
-func checkPath(p string) error {
-	switch {
-	case !strings.HasPrefix(p, "/"):
-		return fmt.Errorf("%q must start with /", p)
-	case strings.HasPrefix(p, "//"):
-		return fmt.Errorf("%q must not start with //", p)
-	case strings.ContainsAny(p, "?#\\") || hasControlOrSpace(p):
-		return fmt.Errorf("%q must be a plain path (no query, fragment, backslash or spaces)", p)
-	}
-	return nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

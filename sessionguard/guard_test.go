@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 const (
@@ -487,7 +489,7 @@ func TestNewNamesTheBadField(t *testing.T) {
 		{Config{BasePath: "/netbox"}, "base_path"},
 		{Config{APIPrefixes: []string{"/api/", "graphql"}}, "api_prefix[1]"},
 		{Config{AJAXPaths: []string{"/a/[/"}}, "ajax_path[0]"},
-		{Config{Message: "   "}, "message"},
+		{Config{Texts: netboxhttp.Texts{Message: "   "}}, "message"},
 	}
 	for _, tt := range tests {
 		_, err := New(tt.cfg)
@@ -502,10 +504,10 @@ func TestBasePathDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.LoginPath() != "/netbox/login/" {
-		t.Errorf("login path %q", g.LoginPath())
+	if g.site.LoginPath() != "/netbox/login/" {
+		t.Errorf("login path %q", g.site.LoginPath())
 	}
-	if !g.IsProgrammatic(httptest.NewRequest("GET", "/netbox/api/x/", nil)) || g.IsProgrammatic(httptest.NewRequest("GET", "/api/x/", nil)) {
+	if !g.site.IsProgrammatic(httptest.NewRequest("GET", "/netbox/api/x/", nil)) || g.site.IsProgrammatic(httptest.NewRequest("GET", "/api/x/", nil)) {
 		t.Errorf("API prefix does not follow base_path")
 	}
 	rec := httptest.NewRecorder()

@@ -1,11 +1,11 @@
 package sessionguard
 
 import (
-	"bufio"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // pageWriterState is where a pageWriter stands with the upstream answer.
@@ -25,7 +25,7 @@ const (
 //
 // pageWriters are pooled, so that wrapping costs no allocation per request.
 type pageWriter struct {
-	w      http.ResponseWriter
+	wrappedWriter
 	p      *pages
 	r      *http.Request
 	inject bool // a navigation whose 200 HTML answer gets the script
@@ -37,7 +37,7 @@ var pageWriterPool = sync.Pool{New: func() any { return new(pageWriter) }}
 
 func (p *pages) newPageWriter(w http.ResponseWriter, r *http.Request, inject bool) *pageWriter {
 	pw := pageWriterPool.Get().(*pageWriter)
-	*pw = pageWriter{w: w, p: p, r: r, inject: inject}
+	*pw = pageWriter{wrappedWriter: wrappedWriter{w: w, hooks: pw}, p: p, r: r, inject: inject}
 	return pw
 }
 
@@ -46,11 +46,6 @@ func (pw *pageWriter) release() {
 	*pw = pageWriter{}
 	pageWriterPool.Put(pw)
 }
-
-func (pw *pageWriter) Header() http.Header { return pw.w.Header() }
-
-// Unwrap lets http.ResponseController reach the connection.
-func (pw *pageWriter) Unwrap() http.ResponseWriter { return pw.w }
 
 func (pw *pageWriter) WriteHeader(status int) {
 	if pw.state != pageUndecided {
@@ -63,7 +58,7 @@ func (pw *pageWriter) WriteHeader(status int) {
 	h := pw.w.Header()
 	pw.p.trackSessionCookie(h, pw.r)
 	pw.state = pagePassing
-	if pw.inject && status == http.StatusOK && isHTMLContentType(first(h, hdrContentType)) {
+	if pw.inject && status == http.StatusOK && netboxhttp.IsHTMLContentType(netboxhttp.First(h, netboxhttp.HeaderContentType)) {
 		pw.startInjecting(h)
 	}
 	pw.w.WriteHeader(status)
@@ -75,7 +70,7 @@ func (pw *pageWriter) WriteHeader(status int) {
 // job, in front of the guard; a coded answer is something in between that
 // compresses regardless, and is left alone.
 func (pw *pageWriter) startInjecting(h http.Header) {
-	if enc := first(h, hdrContentEnc); enc != "" && !strings.EqualFold(enc, "identity") {
+	if enc := netboxhttp.First(h, hdrContentEnc); enc != "" && !strings.EqualFold(enc, "identity") {
 		return
 	}
 	pw.state = pageInjecting
@@ -96,24 +91,16 @@ func (pw *pageWriter) Write(b []byte) (int, error) {
 	return pw.w.Write(b)
 }
 
-// FlushError is what http.ResponseController.Flush calls. Bytes held back
-// by the injector (at most a partial "</head") stay held: they cannot be
-// sent before the next byte is known.
-func (pw *pageWriter) FlushError() error {
+// beforeFlush: bytes held back by the injector (at most a partial
+// "</head") stay held: they cannot be sent before the next byte is known.
+func (pw *pageWriter) beforeFlush() (bool, error) {
 	if pw.state == pageUndecided {
 		pw.WriteHeader(http.StatusOK)
 	}
-	return http.NewResponseController(pw.w).Flush()
+	return true, nil
 }
 
-// Flush implements http.Flusher for handlers that type-assert it.
-func (pw *pageWriter) Flush() { _ = pw.FlushError() }
-
-// Hijack hands the connection over (websockets).
-func (pw *pageWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	pw.state = pagePassing
-	return http.NewResponseController(pw.w).Hijack()
-}
+func (pw *pageWriter) beforeHijack() { pw.state = pagePassing }
 
 // finish ends the body after the next handler returned: what the injector
 // still holds goes out.

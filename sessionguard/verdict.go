@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // verdict is what the guard makes of an upstream answer.
@@ -56,29 +58,29 @@ const (
 func (g *Guard) judgeHeader(r *http.Request, status int, h http.Header) (verdict, inspection) {
 	switch {
 	case status >= 300 && status < 400 && status != http.StatusNotModified:
-		if IsLoginLocation(first(h, hdrLocation), r.URL.Path, r.Host, g.loginPath) {
+		if netboxhttp.IsLoginLocation(netboxhttp.First(h, hdrLocation), r.URL.Path, r.Host, g.site.LoginPath()) {
 			return authRequired, inspectNone
 		}
 	case status == http.StatusForbidden:
-		if !inspectableEncoding(first(h, hdrContentEnc)) {
+		if !inspectableEncoding(netboxhttp.First(h, hdrContentEnc)) {
 			return pass, inspectNone
 		}
-		ct := first(h, hdrContentType)
-		if isJSONContentType(ct) {
+		ct := netboxhttp.First(h, netboxhttp.HeaderContentType)
+		if netboxhttp.IsJSONContentType(ct) {
 			return pass, inspect403JSON
 		}
-		if isHTMLContentType(ct) {
+		if netboxhttp.IsHTMLContentType(ct) {
 			return pass, inspect403HTML
 		}
 	case status == http.StatusOK:
-		if r.URL.Path != g.loginPath && isHTMLContentType(first(h, hdrContentType)) &&
-			inspectableEncoding(first(h, hdrContentEnc)) {
+		if r.URL.Path != g.site.LoginPath() && netboxhttp.IsHTMLContentType(netboxhttp.First(h, netboxhttp.HeaderContentType)) &&
+			inspectableEncoding(netboxhttp.First(h, hdrContentEnc)) {
 			return pass, inspectLoginPage
 		}
 	case status >= 500 && status <= 599:
 		// A script cannot read Django's or gunicorn's error page either; an
 		// API's JSON error passes untouched.
-		if ct := first(h, hdrContentType); isHTMLContentType(ct) || isPlainTextContentType(ct) {
+		if ct := netboxhttp.First(h, netboxhttp.HeaderContentType); netboxhttp.IsHTMLContentType(ct) || netboxhttp.IsPlainTextContentType(ct) {
 			return upstreamFailed, inspectNone
 		}
 	}

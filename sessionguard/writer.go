@@ -1,10 +1,10 @@
 package sessionguard
 
 import (
-	"bufio"
-	"net"
 	"net/http"
 	"sync"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 // writerState is where an interceptWriter stands with the upstream answer.
@@ -22,7 +22,7 @@ const (
 // answer can be a "log in" answer; only those are held back (up to a small
 // limit) and everything else streams, flushes and hijacks as usual.
 type interceptWriter struct {
-	w      http.ResponseWriter
+	wrappedWriter
 	g      *Guard
 	r      *http.Request
 	state  writerState
@@ -34,11 +34,11 @@ type interceptWriter struct {
 
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, limitLoginPeek); return &b }}
 
-func (iw *interceptWriter) Header() http.Header { return iw.w.Header() }
-
-// Unwrap lets http.ResponseController reach the connection (deadlines,
-// full duplex); Flush and Hijack are handled here first.
-func (iw *interceptWriter) Unwrap() http.ResponseWriter { return iw.w }
+func newInterceptWriter(w http.ResponseWriter, g *Guard, r *http.Request) *interceptWriter {
+	iw := &interceptWriter{wrappedWriter: wrappedWriter{w: w}, g: g, r: r}
+	iw.hooks = iw
+	return iw
+}
 
 func (iw *interceptWriter) WriteHeader(status int) {
 	if iw.state != undecided {
@@ -99,7 +99,7 @@ func (iw *interceptWriter) Write(p []byte) (int, error) {
 func (iw *interceptWriter) resolve() error {
 	body := *iw.buf
 	defer iw.release()
-	if v := iw.g.judgeBody(iw.r, iw.kind, first(iw.w.Header(), hdrContentEnc), body); v != pass {
+	if v := iw.g.judgeBody(iw.r, iw.kind, netboxhttp.First(iw.w.Header(), hdrContentEnc), body); v != pass {
 		iw.g.answer(iw.w, iw.r, v, iw.status)
 		iw.state = answered
 		return nil
@@ -117,36 +117,23 @@ func (iw *interceptWriter) release() {
 	}
 }
 
-// FlushError is what http.ResponseController.Flush calls. A flush while
-// inspecting means the upstream wants its bytes out now (a streamed page):
-// decide on what arrived so far rather than delay it.
-func (iw *interceptWriter) FlushError() error {
+// beforeFlush: a flush while inspecting means the upstream wants its bytes
+// out now (a streamed page): decide on what arrived so far rather than
+// delay it.
+func (iw *interceptWriter) beforeFlush() (bool, error) {
 	switch iw.state {
 	case undecided:
 		iw.WriteHeader(http.StatusOK)
-		return iw.FlushError()
+		return iw.beforeFlush()
 	case inspecting:
 		if err := iw.resolve(); err != nil {
-			return err
+			return false, err
 		}
-	case answered:
-		return nil
 	}
-	if iw.state == answered {
-		return nil
-	}
-	return http.NewResponseController(iw.w).Flush()
+	return iw.state != answered, nil
 }
 
-// Flush implements http.Flusher for handlers that type-assert it.
-func (iw *interceptWriter) Flush() { _ = iw.FlushError() }
-
-// Hijack hands the connection over (websockets); after it the guard is out
-// of the way.
-func (iw *interceptWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	iw.state = streaming
-	return http.NewResponseController(iw.w).Hijack()
-}
+func (iw *interceptWriter) beforeHijack() { iw.state = streaming }
 
 // finish runs after the next handler returned without error.
 func (iw *interceptWriter) finish() error {

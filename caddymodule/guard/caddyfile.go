@@ -1,12 +1,11 @@
 package guard
 
 import (
-	"strings"
-
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 )
 
 func init() {
@@ -37,71 +36,13 @@ func init() {
 // alone means on; on/off (or true/false) lets an environment variable
 // decide.
 func (ng *NetBoxGuard) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // consume directive name
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	for d.NextBlock(0) {
-		option := d.Val()
-		switch option {
-		case "inject_script":
-			on, err := parseSwitch(d, option)
-			if err != nil {
-				return err
-			}
-			ng.InjectScript = on
-		case "warn_before":
-			var value string
-			if !d.AllArgs(&value) {
-				return d.ArgErr()
-			}
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("warn_before: %v", err)
-			}
-			ng.WarnBefore = caddy.Duration(dur)
-		case "csrf_page", "session_cookie", "csrf_cookie":
-			var value string
-			if !d.AllArgs(&value) {
-				return d.ArgErr()
-			}
-			switch option {
-			case "csrf_page":
-				ng.CSRFPage = value
-			case "session_cookie":
-				ng.SessionCookie = value
-			default:
-				ng.CSRFCookie = value
-			}
-		default:
-			handled, err := ng.UnmarshalOption(d)
-			if err != nil {
-				return err
-			}
-			if !handled {
-				return d.Errf("unrecognized netbox_guard option '%s'", option)
-			}
-		}
-	}
-	return nil
-}
-
-// parseSwitch reads an optional on/off argument; none means on.
-func parseSwitch(d *caddyfile.Dispenser, option string) (bool, error) {
-	args := d.RemainingArgs()
-	switch {
-	case len(args) == 0:
-		return true, nil
-	case len(args) > 1:
-		return false, d.ArgErr()
-	}
-	switch strings.ToLower(args[0]) {
-	case "on", "true":
-		return true, nil
-	case "off", "false":
-		return false, nil
-	}
-	return false, d.Errf("%s: %q is not on or off", option, args[0])
+	return netboxsite.UnmarshalBlock(d, "netbox_guard", ng.Site.Options(), netboxsite.Options{
+		"inject_script":  netboxsite.Switch(&ng.InjectScript),
+		"warn_before":    netboxsite.Duration(&ng.WarnBefore),
+		"csrf_page":      netboxsite.String(&ng.CSRFPage),
+		"session_cookie": netboxsite.String(&ng.SessionCookie),
+		"csrf_cookie":    netboxsite.String(&ng.CSRFCookie),
+	})
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

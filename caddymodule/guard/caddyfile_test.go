@@ -84,9 +84,9 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 	}
 }
 
-// TestProvisionNamesTheBadField: bad configuration fails at start-up with
+// TestValidateNamesTheBadField: bad configuration fails at start-up with
 // the field's name.
-func TestProvisionNamesTheBadField(t *testing.T) {
+func TestValidateNamesTheBadField(t *testing.T) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 	defer cancel()
 	for field, ng := range map[string]*NetBoxGuard{
@@ -99,9 +99,12 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 		"session_cookie": {InjectScript: true, SessionCookie: "bad name"},
 		"csrf_cookie":    {InjectScript: true, CSRFCookie: "bad name"},
 	} {
-		err := ng.Provision(ctx)
+		if err := ng.Provision(ctx); err != nil {
+			t.Errorf("Provision(%+v) = %v; bad configuration is Validate's to report", ng, err)
+		}
+		err := ng.Validate()
 		if err == nil || !strings.HasPrefix(err.Error(), field+":") {
-			t.Errorf("Provision(%+v) = %v, want an error naming %s", ng, err, field)
+			t.Errorf("Validate(%+v) = %v, want an error naming %s", ng, err, field)
 		}
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/hhgate/hhgate/caddymodule/internal/metrics"
 	"github.com/hhgate/hhgate/caddymodule/netboxsite"
+	"github.com/hhgate/hhgate/netboxhttp"
 	"github.com/hhgate/hhgate/sessionguard"
 )
 
@@ -57,7 +59,7 @@ type NetBoxGuard struct {
 
 	guard   *sessionguard.Guard
 	logger  *zap.Logger
-	answers answerCounter
+	answers metrics.Counter
 }
 
 // CaddyModule returns the Caddy module information.
@@ -68,7 +70,8 @@ func (NetBoxGuard) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision builds the guard; configuration errors name the field.
+// Provision builds the guard. A configuration Validate refuses builds
+// nothing.
 func (ng *NetBoxGuard) Provision(ctx caddy.Context) error {
 	ng.logger = ctx.Logger()
 	answers, err := registerAnswerCounter(ctx.GetMetricsRegistry())
@@ -81,31 +84,36 @@ func (ng *NetBoxGuard) Provision(ctx caddy.Context) error {
 		return err
 	}
 	ng.Inherit(shared)
-	g, err := sessionguard.New(ng.config())
-	if err != nil {
-		return err
+	if g, err := sessionguard.New(ng.config()); err == nil {
+		ng.guard = g
 	}
-	ng.guard = g
 	return nil
+}
+
+// Validate checks the configuration (the netbox app's options included);
+// errors name the field. It has no side effects.
+func (ng *NetBoxGuard) Validate() error {
+	_, err := sessionguard.New(ng.config())
+	return err
 }
 
 func (ng *NetBoxGuard) config() sessionguard.Config {
 	return sessionguard.Config{
-		BasePath:           ng.BasePath,
-		LoginPath:          ng.LoginPath,
-		APIPrefixes:        ng.APIPrefixes,
-		AJAXPaths:          ng.AJAXPaths,
-		Message:            ng.Message,
-		CSRFMessage:        ng.CSRFMessage,
-		UnavailableMessage: ng.UnavailableMessage,
-		StatusOf:           statusOfHandlerError,
-		OnIntercept:        ng.recordAnswer,
-		InjectScript:       ng.InjectScript,
-		WarnBefore:         time.Duration(ng.WarnBefore),
-		CSRFPage:           ng.CSRFPage,
-		SessionCookie:      ng.SessionCookie,
-		CSRFCookie:         ng.CSRFCookie,
-		Logger:             ng.logger,
+		BasePath:    ng.BasePath,
+		LoginPath:   ng.LoginPath,
+		APIPrefixes: ng.APIPrefixes,
+		AJAXPaths:   ng.AJAXPaths,
+		Texts: netboxhttp.Texts{
+			Message: ng.Message, CSRFMessage: ng.CSRFMessage, UnavailableMessage: ng.UnavailableMessage,
+		},
+		StatusOf:      statusOfHandlerError,
+		OnIntercept:   ng.recordAnswer,
+		InjectScript:  ng.InjectScript,
+		WarnBefore:    time.Duration(ng.WarnBefore),
+		CSRFPage:      ng.CSRFPage,
+		SessionCookie: ng.SessionCookie,
+		CSRFCookie:    ng.CSRFCookie,
+		Logger:        ng.logger,
 	}
 }
 
@@ -114,13 +122,10 @@ func (ng *NetBoxGuard) ServeHTTP(w http.ResponseWriter, r *http.Request, next ca
 	return ng.guard.Serve(w, r, next.ServeHTTP)
 }
 
-// Guard exposes the provisioned guard to other hhgate modules.
-func (ng *NetBoxGuard) Guard() *sessionguard.Guard { return ng.guard }
-
 // recordAnswer logs and counts each answer the guard wrote. Only the method
 // and path are logged: never cookies, tokens or the query string.
 func (ng *NetBoxGuard) recordAnswer(r *http.Request, code string, upstreamStatus int) {
-	ng.answers.inc(code)
+	ng.answers.Inc(code)
 	if c := ng.logger.Check(zap.DebugLevel, "answered for NetBox"); c != nil {
 		c.Write(
 			zap.String("error", code),
@@ -144,5 +149,6 @@ func statusOfHandlerError(err error) int {
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*NetBoxGuard)(nil)
+	_ caddy.Validator             = (*NetBoxGuard)(nil)
 	_ caddyhttp.MiddlewareHandler = (*NetBoxGuard)(nil)
 )

@@ -1,13 +1,12 @@
 package hedgehogsync
 
 import (
-	"strconv"
-
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 	"github.com/hhgate/hhgate/k8ssync"
 )
 
@@ -33,83 +32,71 @@ func init() {
 //	    debounce                 <duration>
 //	}
 func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // consume directive name
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	for d.NextBlock(0) {
-		option := d.Val()
+	return netboxsite.UnmarshalBlock(d, "hedgehog_sync", netboxsite.Options{
+		"netbox_url":               netboxsite.String(&hs.NetBoxURL),
+		"netbox_token":             netboxsite.String(&hs.NetBoxToken),
+		"base_path":                netboxsite.String(&hs.BasePath),
+		"login_path":               netboxsite.String(&hs.LoginPath),
+		"prune":                    netboxsite.Bool(&hs.Prune),
+		"timeout":                  netboxsite.Duration(&hs.Timeout),
+		"batch_size":               netboxsite.Int(&hs.BatchSize),
+		"insecure_skip_tls_verify": netboxsite.Flag(&hs.InsecureSkipTLSVerify),
+		"recovery_interval":        netboxsite.Duration(&hs.RecoveryInterval),
+		"shutdown_drain":           netboxsite.Duration(&hs.ShutdownDrain),
+		"max_prune":                readMaxPrune(&hs.MaxPrune),
+		"controller":               readOnOff(&hs.Controller),
+		"debounce":                 readPositiveDuration(&hs.Debounce),
+	})
+}
+
+// readMaxPrune reads a percentage such as 50%.
+func readMaxPrune(dst *string) netboxsite.ReadOption {
+	return func(d *caddyfile.Dispenser, option string) error {
 		var value string
-		if option != "insecure_skip_tls_verify" && !d.AllArgs(&value) {
+		if !d.AllArgs(&value) {
 			return d.ArgErr()
 		}
-		switch option {
-		case "netbox_url":
-			hs.NetBoxURL = value
-		case "netbox_token":
-			hs.NetBoxToken = value
-		case "base_path":
-			hs.BasePath = value
-		case "login_path":
-			hs.LoginPath = value
-		case "prune":
-			b, err := strconv.ParseBool(value)
-			if err != nil {
-				return d.Errf("prune: %q is not true or false", value)
-			}
-			hs.Prune = &b
-		case "max_prune":
-			if _, err := k8ssync.ParseMaxPrune(value); err != nil {
-				return d.Errf("max_prune: %v", err)
-			}
-			hs.MaxPrune = value
-		case "timeout":
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("timeout: %v", err)
-			}
-			hs.Timeout = caddy.Duration(dur)
-		case "recovery_interval", "shutdown_drain":
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("%s: %v", option, err)
-			}
-			if option == "recovery_interval" {
-				hs.RecoveryInterval = caddy.Duration(dur)
-			} else {
-				hs.ShutdownDrain = caddy.Duration(dur)
-			}
-		case "controller":
-			if value != "on" && value != "off" {
-				return d.Errf("controller: %q is not on or off", value)
-			}
-			on := value == "on"
-			hs.Controller = &on
-		case "debounce":
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("debounce: %v", err)
-			}
-			if dur <= 0 {
-				return d.Errf("debounce: %q must be positive", value)
-			}
-			hs.Debounce = caddy.Duration(dur)
-		case "batch_size":
-			n, err := strconv.Atoi(value)
-			if err != nil {
-				return d.Errf("batch_size: %q is not a number", value)
-			}
-			hs.BatchSize = n
-		case "insecure_skip_tls_verify":
-			if d.NextArg() {
-				return d.ArgErr()
-			}
-			hs.InsecureSkipTLSVerify = true
-		default:
-			return d.Errf("unrecognized hedgehog_sync option '%s'", option)
+		if _, err := k8ssync.ParseMaxPrune(value); err != nil {
+			return d.Errf("%s: %v", option, err)
 		}
+		*dst = value
+		return nil
 	}
-	return nil
+}
+
+// readOnOff reads on or off.
+func readOnOff(dst **bool) netboxsite.ReadOption {
+	return func(d *caddyfile.Dispenser, option string) error {
+		var value string
+		if !d.AllArgs(&value) {
+			return d.ArgErr()
+		}
+		if value != "on" && value != "off" {
+			return d.Errf("%s: %q is not on or off", option, value)
+		}
+		on := value == "on"
+		*dst = &on
+		return nil
+	}
+}
+
+// readPositiveDuration reads a Caddy duration above zero.
+func readPositiveDuration(dst *caddy.Duration) netboxsite.ReadOption {
+	return func(d *caddyfile.Dispenser, option string) error {
+		var value string
+		if !d.AllArgs(&value) {
+			return d.ArgErr()
+		}
+		dur, err := caddy.ParseDuration(value)
+		if err != nil {
+			return d.Errf("%s: %v", option, err)
+		}
+		if dur <= 0 {
+			return d.Errf("%s: %q must be positive", option, value)
+		}
+		*dst = caddy.Duration(dur)
+		return nil
+	}
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

@@ -54,7 +54,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 	}
 }
 
-func TestProvisionNamesTheBadField(t *testing.T) {
+func TestValidateNamesTheBadField(t *testing.T) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 	defer cancel()
 	t.Setenv("HHGATE_TEST_EMPTY_TOKEN", "")
@@ -65,9 +65,15 @@ func TestProvisionNamesTheBadField(t *testing.T) {
 		"base_path":    {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", BasePath: "netbox"},
 		"max_prune":    {NetBoxURL: "http://127.0.0.1:8000", NetBoxToken: "t", MaxPrune: "150%"},
 	} {
-		err := hs.Provision(ctx)
+		if err := hs.Provision(ctx); err != nil {
+			t.Errorf("Provision(%+v) = %v; bad configuration is Validate's to report", hs, err)
+		}
+		err := hs.Validate()
 		if err == nil || !strings.HasPrefix(err.Error(), field+":") {
-			t.Errorf("Provision(%+v) = %v, want an error naming %s", hs, err, field)
+			t.Errorf("Validate(%+v) = %v, want an error naming %s", hs, err, field)
+		}
+		if hs.handler != nil || hs.runtimeKey != "" {
+			t.Errorf("Provision(%+v) built a handler or joined the runtime for a configuration Validate refuses", hs)
 		}
 		if err != nil && strings.Contains(err.Error(), "\"t\"") {
 			t.Errorf("error echoes the token: %v", err)

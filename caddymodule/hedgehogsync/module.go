@@ -12,6 +12,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 	"github.com/hhgate/hhgate/fabricsync"
@@ -79,6 +80,8 @@ type HedgehogSync struct {
 	// cancelling them (they still write their final status). Default 10s.
 	ShutdownDrain caddy.Duration `json:"shutdown_drain,omitempty"`
 
+	netboxURL string // NetBoxURL with placeholders replaced and a scheme
+	token     string // NetBoxToken with placeholders replaced
 	// The fabric controller: scheduled syncs (each fabric's sync_enabled
 	// and sync_interval), change-driven syncs (watches of each fabric's
 	// cluster) and out_of_sync between a change and its sync. One gateway
@@ -118,8 +121,9 @@ func (HedgehogSync) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision builds the engine and the handler; configuration errors name
-// the field.
+// Provision builds the engine and the handler, and joins the process's
+// sync runtime. A configuration Validate refuses builds nothing: no
+// runtime is started for it.
 func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	site, err := netboxsite.Shared(ctx)
 	if err != nil {
@@ -129,12 +133,61 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	hs.LoginPath = cmp.Or(hs.LoginPath, site.LoginPath)
 	hs.texts = [3]string{site.Message, site.CSRFMessage, site.UnavailableMessage}
 	repl := caddy.NewReplacer()
-	token := repl.ReplaceKnown(hs.NetBoxToken, "")
-	netboxURL := withScheme(repl.ReplaceKnown(hs.NetBoxURL, ""))
+	hs.token = repl.ReplaceKnown(hs.NetBoxToken, "")
+	hs.netboxURL = withScheme(repl.ReplaceKnown(hs.NetBoxURL, ""))
+	if hs.Validate() != nil {
+		return nil // Validate reports it
+	}
+	m, err := registerSyncMetrics(ctx.GetMetricsRegistry())
+	if err != nil {
+		return err
+	}
+	logger := ctx.Logger()
+	if hs.InsecureSkipTLSVerify {
+		logger.Warn("insecure_skip_tls_verify is on: Kubernetes API server certificates are not verified")
+	}
+	cfg, err := hs.handlerConfig(logger, m)
+	if err != nil {
+		return err
+	}
+	if cfg.Runtime, err = hs.runtime(ctx, hs.netboxURL, m); err != nil {
+		return err
+	}
+	h, err := fabricsync.New(cfg)
+	if err != nil {
+		_, _ = runtimes.Delete(hs.runtimeKey)
+		hs.runtimeKey = ""
+		return err
+	}
+	hs.handler = h
+	cfg.Runtime.UseController(fabricsync.ControllerConfig{
+		Enabled:  hs.Controller == nil || *hs.Controller,
+		Engine:   cfg.Engine.(*k8ssync.Engine),
+		Timeout:  cfg.Timeout,
+		Debounce: time.Duration(hs.Debounce),
+	})
+	return nil
+}
+
+// maxPrune is max_prune in percent (default k8ssync.DefaultMaxPrune).
+func (hs *HedgehogSync) maxPrune() (int, error) {
+	if hs.MaxPrune == "" {
+		return k8ssync.DefaultMaxPrune, nil
+	}
+	n, err := k8ssync.ParseMaxPrune(hs.MaxPrune)
+	if err != nil {
+		return 0, fmt.Errorf("max_prune: %w", err)
+	}
+	return n, nil
+}
+
+// Validate checks the configuration Provision read; errors name the field.
+// It has no side effects.
+func (hs *HedgehogSync) Validate() error {
 	switch {
-	case netboxURL == "":
+	case hs.netboxURL == "":
 		return errors.New("netbox_url: required (NetBox's address, e.g. 127.0.0.1:8001 or http://127.0.0.1:8001)")
-	case token == "":
+	case hs.token == "":
 		return errors.New("netbox_token: required (a NetBox API token; use {env.HHGATE_NETBOX_TOKEN})")
 	case hs.BatchSize < 0:
 		return fmt.Errorf("batch_size: %d must be positive", hs.BatchSize)
@@ -149,27 +202,38 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 	case hs.Debounce < 0:
 		return fmt.Errorf("debounce: %s must be positive", time.Duration(hs.Debounce))
 	}
-	maxPrune := k8ssync.DefaultMaxPrune
-	if hs.MaxPrune != "" {
-		if maxPrune, err = k8ssync.ParseMaxPrune(hs.MaxPrune); err != nil {
-			return fmt.Errorf("max_prune: %w", err)
-		}
-	}
-	m, err := registerSyncMetrics(ctx.GetMetricsRegistry())
-	if err != nil {
+	if _, err := hs.maxPrune(); err != nil {
 		return err
 	}
-	logger := ctx.Logger()
-	if hs.InsecureSkipTLSVerify {
-		logger.Warn("insecure_skip_tls_verify is on: Kubernetes API server certificates are not verified")
+	cfg, _ := hs.handlerConfig(nil, nil) // builds nothing: cannot fail
+	return cfg.Check()
+}
+
+// handlerConfig is fabricsync's configuration with the engine built. With
+// a nil logger (Validate) no engine is built: Check only needs to know
+// there will be one, and never calls it.
+func (hs *HedgehogSync) handlerConfig(logger *zap.Logger, m *syncMetrics) (fabricsync.Config, error) {
+	timeout := cmp.Or(time.Duration(hs.Timeout), 5*time.Minute)
+	cfg := fabricsync.Config{
+		NetBoxURL: hs.netboxURL,
+		BasePath:  hs.BasePath,
+		LoginPath: hs.LoginPath,
+		// The texts people read come from the netbox app, as the guard's.
+		Message: hs.texts[0], CSRFMessage: hs.texts[1], UnavailableMessage: hs.texts[2],
+		Engine:  (*k8ssync.Engine)(nil),
+		Timeout: timeout,
+		Logger:  logger,
 	}
-	timeout := time.Duration(hs.Timeout)
-	if timeout == 0 {
-		timeout = 5 * time.Minute
+	if logger == nil {
+		return cfg, nil
+	}
+	maxPrune, err := hs.maxPrune()
+	if err != nil {
+		return cfg, err
 	}
 	engine, err := k8ssync.New(k8ssync.Options{
-		NetBoxURL:             netboxURL,
-		NetBoxToken:           token,
+		NetBoxURL:             hs.netboxURL,
+		NetBoxToken:           hs.token,
 		Prune:                 hs.Prune,
 		MaxPrune:              &maxPrune,
 		BatchSize:             hs.BatchSize,
@@ -179,38 +243,10 @@ func (hs *HedgehogSync) Provision(ctx caddy.Context) error {
 		ObserveNetBox:         m.netboxObserver(),
 	})
 	if err != nil {
-		return fmt.Errorf("netbox_url: %w", err)
+		return cfg, fmt.Errorf("netbox_url: %w", err)
 	}
-	cfg := fabricsync.Config{
-		NetBoxURL: netboxURL,
-		BasePath:  hs.BasePath,
-		LoginPath: hs.LoginPath,
-		// The texts people read come from the netbox app, as the guard's.
-		Message: hs.texts[0], CSRFMessage: hs.texts[1], UnavailableMessage: hs.texts[2],
-		Engine:  engine,
-		Timeout: timeout,
-		Logger:  logger,
-	}
-	if err := cfg.Check(); err != nil {
-		return err
-	}
-	if cfg.Runtime, err = hs.runtime(ctx, netboxURL, m); err != nil {
-		return err
-	}
-	h, err := fabricsync.New(cfg)
-	if err != nil {
-		_, _ = runtimes.Delete(hs.runtimeKey)
-		hs.runtimeKey = ""
-		return err
-	}
-	hs.handler = h
-	cfg.Runtime.UseController(fabricsync.ControllerConfig{
-		Enabled:  hs.Controller == nil || *hs.Controller,
-		Engine:   engine,
-		Timeout:  timeout,
-		Debounce: time.Duration(hs.Debounce),
-	})
-	return nil
+	cfg.Engine = engine
+	return cfg, nil
 }
 
 // withScheme accepts NetBox's address as reverse_proxy does: host:port
@@ -264,6 +300,7 @@ func (hs *HedgehogSync) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 // Interface guards
 var (
 	_ caddy.Provisioner           = (*HedgehogSync)(nil)
+	_ caddy.Validator             = (*HedgehogSync)(nil)
 	_ caddy.CleanerUpper          = (*HedgehogSync)(nil)
 	_ caddyhttp.MiddlewareHandler = (*HedgehogSync)(nil)
 )

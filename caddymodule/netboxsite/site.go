@@ -3,7 +3,9 @@
 // BASE_PATH, LOGIN_URL, the API prefixes, extra AJAX paths and the texts
 // people read. netbox_guard, netbox_oidc and hedgehog_sync take these as
 // their defaults; an option set in a handler's own block still wins, and a
-// handler used without the app keeps NetBox's defaults.
+// handler used without the app keeps NetBox's defaults. Options and
+// UnmarshalBlock are the option-table shape every hhgate handler's
+// Caddyfile block is read with.
 //
 //	{
 //	    netbox {
@@ -17,9 +19,10 @@ package netboxsite
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/caddyserver/caddy/v2"
+
+	"github.com/hhgate/hhgate/netboxhttp"
 )
 
 func init() {
@@ -77,43 +80,14 @@ func inheritString(dst *string, shared string) {
 	}
 }
 
-// Validate checks the site's paths and texts; errors name the field. The
-// handlers apply their own, stricter checks to the values they use.
+// Validate checks the site's paths and texts with the rules every handler
+// applies (netboxhttp.New); errors name the field.
 func (s Site) Validate() error {
-	if s.BasePath != "" {
-		if err := checkPath(s.BasePath); err != nil {
-			return fmt.Errorf("base_path: %w", err)
-		}
-		if !strings.HasSuffix(s.BasePath, "/") {
-			return fmt.Errorf("base_path: %q must end with /", s.BasePath)
-		}
-	}
-	if s.LoginPath != "" {
-		if err := checkPath(s.LoginPath); err != nil {
-			return fmt.Errorf("login_path: %w", err)
-		}
-	}
-	for i, p := range s.APIPrefixes {
-		if err := checkPath(p); err != nil {
-			return fmt.Errorf("api_prefix[%d]: %w", i, err)
-		}
-	}
-	for i, p := range s.AJAXPaths {
-		if err := checkPath(p); err != nil {
-			return fmt.Errorf("ajax_path[%d]: %w", i, err)
-		}
-	}
-	return nil
-}
-
-func checkPath(p string) error {
-	switch {
-	case !strings.HasPrefix(p, "/"):
-		return fmt.Errorf("%q must start with /", p)
-	case strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || r == ' ' }):
-		return fmt.Errorf("%q contains a space or control character", p)
-	}
-	return nil
+	_, err := netboxhttp.New(netboxhttp.Config{
+		BasePath: s.BasePath, LoginPath: s.LoginPath, APIPrefixes: s.APIPrefixes, AJAXPaths: s.AJAXPaths,
+		Texts: netboxhttp.Texts{Message: s.Message, CSRFMessage: s.CSRFMessage, UnavailableMessage: s.UnavailableMessage},
+	})
+	return err
 }
 
 // App is the Caddy app "netbox" holding the shared Site.

@@ -1,10 +1,11 @@
 package oidc
 
 import (
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/hhgate/hhgate/caddymodule/netboxsite"
 )
 
 func init() {
@@ -44,97 +45,36 @@ func init() {
 // post_logout_redirect_url treat a missing value as unset: a required
 // one then fails at start-up naming it.
 func (m *NetBoxOIDC) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
-	d.Next() // consume directive name
-	if d.NextArg() {
-		return d.ArgErr()
-	}
-	for d.NextBlock(0) {
-		option := d.Val()
-		switch option {
-		case "issuer", "client_id", "client_secret", "redirect_url", "post_logout_redirect_url":
-			// No value leaves the option unset, so that an empty {$ENV}
-			// placeholder fails at start-up with the option's name.
-			values := d.RemainingArgs()
-			if len(values) > 1 {
-				return d.ArgErr()
-			}
-			if len(values) == 1 {
-				*m.stringOption(option) = values[0]
-			}
-		case "token_auth_method", "group_separator", "base_path", "login_path", "logout_path", "cookie_name":
-			var value string
-			if !d.AllArgs(&value) {
-				return d.ArgErr()
-			}
-			*m.stringOption(option) = value
-		case "session_ttl", "refresh_margin", "session_cache_ttl":
-			var value string
-			if !d.AllArgs(&value) {
-				return d.ArgErr()
-			}
-			dur, err := caddy.ParseDuration(value)
-			if err != nil {
-				return d.Errf("%s: %v", option, err)
-			}
-			*m.durationOption(option) = caddy.Duration(dur)
-		case "session_key":
-			m.SessionKeys = append(m.SessionKeys, d.RemainingArgs()...)
-		case "scopes", "public_path", "api_prefix", "ajax_path":
-			values := d.RemainingArgs()
-			if len(values) == 0 {
-				return d.ArgErr()
-			}
-			list := m.listOption(option)
-			*list = append(*list, values...)
-		case "claim", "header":
-			var field, value string
-			if !d.AllArgs(&field, &value) {
-				return d.ArgErr()
-			}
-			target := m.identityField(option, field)
-			if target == nil {
-				return d.Errf("%s: unknown field '%s' (want user, email, first_name, last_name or groups)", option, field)
-			}
-			*target = value
-		default:
-			return d.Errf("unrecognized netbox_oidc option '%s'", option)
-		}
-	}
-	return nil
-}
-
-func (m *NetBoxOIDC) stringOption(name string) *string {
-	return map[string]*string{
-		"issuer": &m.Issuer, "client_id": &m.ClientID, "client_secret": &m.ClientSecret, "token_auth_method": &m.TokenAuthMethod,
-		"redirect_url": &m.RedirectURL, "post_logout_redirect_url": &m.PostLogoutRedirectURL,
-		"group_separator": &m.GroupSeparator, "base_path": &m.BasePath, "login_path": &m.LoginPath,
-		"logout_path": &m.LogoutPath, "cookie_name": &m.CookieName,
-	}[name]
-}
-
-func (m *NetBoxOIDC) durationOption(name string) *caddy.Duration {
-	return map[string]*caddy.Duration{
-		"session_ttl": &m.SessionTTL, "refresh_margin": &m.RefreshMargin, "session_cache_ttl": &m.SessionCacheTTL,
-	}[name]
-}
-
-func (m *NetBoxOIDC) listOption(name string) *[]string {
-	return map[string]*[]string{
-		"scopes": &m.Scopes, "public_path": &m.PublicPaths, "api_prefix": &m.APIPrefixes, "ajax_path": &m.AJAXPaths,
-	}[name]
-}
-
-func (m *NetBoxOIDC) identityField(option, field string) *string {
-	if option == "claim" {
-		return map[string]*string{
+	const identityFields = "user, email, first_name, last_name or groups"
+	return netboxsite.UnmarshalBlock(d, "netbox_oidc", netboxsite.Options{
+		"issuer":                   netboxsite.OptionalString(&m.Issuer),
+		"client_id":                netboxsite.OptionalString(&m.ClientID),
+		"client_secret":            netboxsite.OptionalString(&m.ClientSecret),
+		"redirect_url":             netboxsite.OptionalString(&m.RedirectURL),
+		"post_logout_redirect_url": netboxsite.OptionalString(&m.PostLogoutRedirectURL),
+		"token_auth_method":        netboxsite.String(&m.TokenAuthMethod),
+		"group_separator":          netboxsite.String(&m.GroupSeparator),
+		"base_path":                netboxsite.String(&m.BasePath),
+		"login_path":               netboxsite.String(&m.LoginPath),
+		"logout_path":              netboxsite.String(&m.LogoutPath),
+		"cookie_name":              netboxsite.String(&m.CookieName),
+		"session_ttl":              netboxsite.Duration(&m.SessionTTL),
+		"refresh_margin":           netboxsite.Duration(&m.RefreshMargin),
+		"session_cache_ttl":        netboxsite.Duration(&m.SessionCacheTTL),
+		"session_key":              netboxsite.OptionalList(&m.SessionKeys),
+		"scopes":                   netboxsite.List(&m.Scopes),
+		"public_path":              netboxsite.List(&m.PublicPaths),
+		"api_prefix":               netboxsite.List(&m.APIPrefixes),
+		"ajax_path":                netboxsite.List(&m.AJAXPaths),
+		"claim": netboxsite.Fields(map[string]*string{
 			"user": &m.Claims.User, "email": &m.Claims.Email, "first_name": &m.Claims.FirstName,
 			"last_name": &m.Claims.LastName, "groups": &m.Claims.Groups,
-		}[field]
-	}
-	return map[string]*string{
-		"user": &m.Headers.User, "email": &m.Headers.Email, "first_name": &m.Headers.FirstName,
-		"last_name": &m.Headers.LastName, "groups": &m.Headers.Groups,
-	}[field]
+		}, identityFields),
+		"header": netboxsite.Fields(map[string]*string{
+			"user": &m.Headers.User, "email": &m.Headers.Email, "first_name": &m.Headers.FirstName,
+			"last_name": &m.Headers.LastName, "groups": &m.Headers.Groups,
+		}, identityFields),
+	})
 }
 
 func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {

@@ -112,6 +112,8 @@ type NetBoxOIDC struct {
 	// The session cookie's name. Default: hhgate_session.
 	CookieName string `json:"cookie_name,omitempty"`
 
+	// message is the netbox app's text of the 401 "log in again" answer.
+	message string
 	cfg     oidcsession.Config
 	handler *oidcsession.Handler // nil when cfg is not valid
 	// storage overrides ctx.Storage() in tests.
@@ -171,7 +173,7 @@ func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 	m.inheritSite(site)
 	cfg := m.config(caddy.NewReplacer())
 	cfg.Logger = ctx.Logger()
-	cfg.OnEvent = events.inc
+	cfg.OnEvent = events
 	cfg.IsTLS = isTLS
 	cfg.Storage = m.storage
 	if cfg.Storage == nil {
@@ -186,7 +188,7 @@ func (m *NetBoxOIDC) Provision(ctx caddy.Context) error {
 }
 
 // inheritSite takes NetBox's paths from the netbox app where this block
-// sets none.
+// sets none, and the app's text of the 401 a script gets without a session.
 func (m *NetBoxOIDC) inheritSite(site netboxsite.Site) {
 	m.BasePath = cmp.Or(m.BasePath, site.BasePath)
 	m.LoginPath = cmp.Or(m.LoginPath, site.LoginPath)
@@ -196,6 +198,7 @@ func (m *NetBoxOIDC) inheritSite(site netboxsite.Site) {
 	if len(m.AJAXPaths) == 0 {
 		m.AJAXPaths = site.AJAXPaths
 	}
+	m.message = site.Message
 }
 
 // Validate checks the configuration; the error names the field. It has no
@@ -240,6 +243,7 @@ func (m *NetBoxOIDC) config(repl *caddy.Replacer) oidcsession.Config {
 		LogoutPath:            m.LogoutPath,
 		APIPrefixes:           m.APIPrefixes,
 		AJAXPaths:             m.AJAXPaths,
+		Message:               m.message,
 		CookieName:            m.CookieName,
 	}
 }

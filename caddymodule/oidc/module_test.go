@@ -150,8 +150,8 @@ func TestEventCounterSurvivesReRegistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.inc("login", "success")
-	b.inc("login", "success")
+	a("login", "success")
+	b("login", "success")
 	families, _ := reg.Gather()
 	if len(families) != 1 || families[0].GetName() != "hhgate_oidc_events_total" ||
 		families[0].GetMetric()[0].GetCounter().GetValue() != 2 {

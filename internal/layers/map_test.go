@@ -71,7 +71,7 @@ var packageMap = []struct {
 	{"k8ssync/internal/...", place{layer: testSupport, component: "k8ssync/internal", reach: shared}},
 	{"k8ssync/kinds", place{layer: shared}},
 	{"k8ssync/...", place{layer: engine, component: "k8ssync"}},
-	{"jsonerror", place{layer: shared}},
+	{"netboxhttp", place{layer: shared}},
 	{"clientheaders", place{layer: shared}},
 	{"internal/...", place{layer: testSupport, component: "internal"}},
 	{"testenv/...", place{layer: testSupport, component: "testenv", caddy: anyCaddy, reach: shared}},
@@ -86,10 +86,4 @@ var privateComponents = map[string]bool{"e2e": true, "bench": true}
 // knownViolations are imports today's code has that the map forbids, each
 // with the follow-up that removes it. Code and test imports count alike. An
 // entry that no longer occurs fails the test too: delete it.
-var knownViolations = map[edge]string{
-	{"oidcsession", "sessionguard"}: "oidcsession builds a second sessionguard.Guard to classify requests and " +
-		"borrows SameOriginPath, CurrentPage, PathPattern and AnswerAuthRequired; goes when the shared " +
-		"NetBox request package (netboxhttp, issue 10) holds them",
-	{"fabricsync", "sessionguard"}: "fabricsync answers refusals with sessionguard's writers, LoginURL, " +
-		"CurrentPage and default texts; goes with the same netboxhttp extraction (issue 10)",
-}
+var knownViolations = map[edge]string{}

@@ -59,3 +59,22 @@ func register[C prometheus.Collector](reg prometheus.Registerer, name string, bu
 	}
 	return c, nil
 }
+
+// Counter is a process-wide labelled counter of hhgate's: hhgate_<subsystem>_<name>.
+// Its zero value counts nothing, so a module whose registration failed
+// still serves.
+type Counter struct{ vec *prometheus.CounterVec }
+
+// NewCounter returns the counter hhgate_<subsystem>_<name> with labels,
+// registered in reg.
+func NewCounter(reg prometheus.Registerer, subsystem, name, help string, labels ...string) (Counter, error) {
+	vec, err := CounterVec(reg, prometheus.CounterOpts{Namespace: "hhgate", Subsystem: subsystem, Name: name, Help: help}, labels...)
+	return Counter{vec: vec}, err
+}
+
+// Inc counts one, with the label values in the order NewCounter named them.
+func (c Counter) Inc(labelValues ...string) {
+	if c.vec != nil {
+		c.vec.WithLabelValues(labelValues...).Inc()
+	}
+}

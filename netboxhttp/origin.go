@@ -1,7 +1,8 @@
-package sessionguard
+package netboxhttp
 
 import (
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -17,7 +18,7 @@ import (
 // Backslashes are read as slashes first, as browsers do for http(s) URLs, so
 // "/\evil.example" is seen for the off-site URL it is.
 func SameOriginPath(raw, host string) (string, bool) {
-	if raw == "" || hasControl(raw) {
+	if raw == "" || HasControl(raw) {
 		return "", false
 	}
 	u, err := url.Parse(strings.ReplaceAll(raw, `\`, "/"))
@@ -77,21 +78,12 @@ func stripDefaultPort(hostport, scheme string) string {
 	return hostport
 }
 
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < ' ' || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
-
 // IsLoginLocation reports whether location, the Location of a redirect
 // answering a request for requestPath on host, points at loginPath on the
 // same host. The query (?next=…) does not matter; relative references are
 // resolved against the request path as a browser would.
 func IsLoginLocation(location, requestPath, host, loginPath string) bool {
-	if location == "" || hasControl(location) {
+	if location == "" || HasControl(location) {
 		return false
 	}
 	ref, err := url.Parse(strings.ReplaceAll(location, `\`, "/"))
@@ -118,4 +110,22 @@ func IsLoginLocation(location, requestPath, host, loginPath string) bool {
 // Django's redirect_to_login does (slashes kept).
 func LoginURL(loginPath, next string) string {
 	return loginPath + "?next=" + strings.ReplaceAll(url.QueryEscape(next), "%2F", "/")
+}
+
+// CurrentPage is the same-origin path of the page the user is on:
+// HX-Current-URL, else a same-origin Referer, else the request itself for a
+// GET, else "/".
+func CurrentPage(r *http.Request) string {
+	if p, ok := SameOriginPath(First(r.Header, HeaderHXCurrentURL), r.Host); ok {
+		return p
+	}
+	if p, ok := SameOriginPath(First(r.Header, HeaderReferer), r.Host); ok {
+		return p
+	}
+	if r.Method == http.MethodGet {
+		if p, ok := SameOriginPath(r.URL.RequestURI(), r.Host); ok {
+			return p
+		}
+	}
+	return "/"
 }

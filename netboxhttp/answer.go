@@ -1,11 +1,9 @@
-// Package jsonerror is the JSON answer every hhgate module gives a
-// programmatic request it refuses or cannot serve.
-//
-// The shape is the seed report's contract ({"error", "message", "redirect"}),
-// extended so that pages nobody changed can show it: the Hedgehog plugin's
-// JavaScript reads data.success / data.error / data.message, and NetBox's own
-// apiRequest() shows json.detail.
-package jsonerror
+// The JSON answer contract. Its shape is the seed report's
+// ({"error", "message", "redirect"}), extended so that pages nobody changed
+// can show it: the Hedgehog plugin's JavaScript reads data.success /
+// data.error / data.message, and NetBox's own apiRequest() shows json.detail.
+
+package netboxhttp
 
 import (
 	"encoding/json"
@@ -41,8 +39,8 @@ type Body struct {
 	Redirect string `json:"redirect,omitempty"`
 }
 
-// New returns a Body for code with message as both message and detail.
-func New(code, message, redirect string) Body {
+// NewBody returns a Body for code with message as both message and detail.
+func NewBody(code, message, redirect string) Body {
 	return Body{Error: code, Message: message, Detail: message, Redirect: redirect}
 }
 
@@ -60,6 +58,44 @@ func Write(w http.ResponseWriter, status int, b Body) {
 		// Marshal of this struct cannot fail; keep the answer JSON regardless.
 		body = []byte(`{"success":false,"error":"internal_error"}`)
 	}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// WriteAuthRequired writes the 401 authentication_required answer: the JSON
+// contract with redirect, WWW-Authenticate, and for htmx an HX-Redirect to
+// the same place. Every module that refuses a request for want of a login
+// answers with it.
+func WriteAuthRequired(w http.ResponseWriter, r *http.Request, message, redirect string) {
+	h := w.Header()
+	h.Set(HeaderWWWAuthenticate, `Session realm="NetBox"`)
+	if IsHTMX(r) {
+		h.Set(HeaderHXRedirect, redirect)
+	}
+	Write(w, http.StatusUnauthorized, NewBody(CodeAuthenticationRequired, message, redirect))
+}
+
+// WriteCSRFFailed writes the 403 csrf_failed answer: the JSON contract
+// redirecting to the page the user is on (to reload it), and for htmx
+// HX-Refresh.
+func WriteCSRFFailed(w http.ResponseWriter, r *http.Request, message string) {
+	if IsHTMX(r) {
+		w.Header().Set(HeaderHXRefresh, "true")
+	}
+	Write(w, http.StatusForbidden, NewBody(CodeCSRFFailed, message, CurrentPage(r)))
+}
+
+// WriteJSON writes v as a JSON answer with status, never cached. Should v
+// not marshal, the answer is the internal_error Body instead.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		Write(w, http.StatusInternalServerError, NewBody(CodeInternal, DefaultInternalMessage, ""))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -1,4 +1,4 @@
-package sessionguard
+package netboxhttp
 
 import (
 	"strconv"
@@ -85,22 +85,22 @@ func isJSONSuffixType(mediaType string) bool {
 		strings.EqualFold(mediaType[len(mediaType)-len(suffix):], suffix)
 }
 
-// isJSONContentType reports whether a Content-Type value is JSON.
-func isJSONContentType(contentType string) bool {
+// IsJSONContentType reports whether a Content-Type value is JSON.
+func IsJSONContentType(contentType string) bool {
 	mediaType, _, _ := strings.Cut(contentType, ";")
 	mediaType = strings.TrimSpace(mediaType)
 	return strings.EqualFold(mediaType, "application/json") || isJSONSuffixType(mediaType)
 }
 
-// isHTMLContentType reports whether a Content-Type value is HTML.
-func isHTMLContentType(contentType string) bool {
+// IsHTMLContentType reports whether a Content-Type value is HTML.
+func IsHTMLContentType(contentType string) bool {
 	mediaType, _, _ := strings.Cut(contentType, ";")
 	mediaType = strings.TrimSpace(mediaType)
 	return strings.EqualFold(mediaType, "text/html") || strings.EqualFold(mediaType, "application/xhtml+xml")
 }
 
-// isPlainTextContentType reports whether a Content-Type value is text/plain.
-func isPlainTextContentType(contentType string) bool {
+// IsPlainTextContentType reports whether a Content-Type value is text/plain.
+func IsPlainTextContentType(contentType string) bool {
 	mediaType, _, _ := strings.Cut(contentType, ";")
 	return strings.EqualFold(strings.TrimSpace(mediaType), "text/plain")
 }

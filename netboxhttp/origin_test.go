@@ -1,4 +1,4 @@
-package sessionguard
+package netboxhttp
 
 import "testing"
 

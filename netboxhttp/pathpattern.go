@@ -1,4 +1,4 @@
-package sessionguard
+package netboxhttp
 
 import (
 	"fmt"
@@ -45,11 +45,28 @@ func (p *PathPattern) Match(requestPath string) bool {
 // String returns the pattern as configured.
 func (p PathPattern) String() string { return p.pattern }
 
-func hasControlOrSpace(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] == 0x7f {
-			return true
-		}
+// CheckPath accepts an absolute path without query, fragment, backslash,
+// spaces or a leading "//": NetBox's LOGIN_URL, an API prefix, a page.
+func CheckPath(p string) error {
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%q must start with /", p)
+	case strings.HasPrefix(p, "//"):
+		return fmt.Errorf("%q must not start with //", p)
+	case strings.ContainsAny(p, "?#\\") || hasControlOrSpace(p):
+		return fmt.Errorf("%q must be a plain path (no query, fragment, backslash or spaces)", p)
 	}
-	return false
+	return nil
+}
+
+// CheckBasePath accepts NetBox's BASE_PATH: a path as CheckPath wants it,
+// ending in "/" ("/" or "/netbox/").
+func CheckBasePath(p string) error {
+	if err := CheckPath(p); err != nil {
+		return err
+	}
+	if !strings.HasSuffix(p, "/") {
+		return fmt.Errorf("%q must end with /", p)
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package sessionguard
+package netboxhttp
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package sessionguard
+package netboxhttp
 
 import (
 	"net/http"
@@ -30,17 +30,17 @@ type Classifier struct {
 // It does not allocate: it runs on every request.
 func (c *Classifier) IsProgrammatic(r *http.Request) bool {
 	h := r.Header
-	mode := first(h, hdrSecFetchMode)
+	mode := First(h, HeaderSecFetchMode)
 	if strings.EqualFold(mode, "navigate") {
 		return false
 	}
 	if mode != "" {
 		return true
 	}
-	if dest := first(h, hdrSecFetchDest); dest != "" && !isNavigationDest(dest) {
+	if dest := First(h, HeaderSecFetchDest); dest != "" && !isNavigationDest(dest) {
 		return true
 	}
-	if strings.EqualFold(first(h, hdrHXRequest), "true") && !strings.EqualFold(first(h, hdrHXBoosted), "true") {
+	if strings.EqualFold(First(h, HeaderHXRequest), "true") && !strings.EqualFold(First(h, HeaderHXBoosted), "true") {
 		return true
 	}
 	path := r.URL.Path
@@ -49,13 +49,13 @@ func (c *Classifier) IsProgrammatic(r *http.Request) bool {
 			return true
 		}
 	}
-	if strings.EqualFold(first(h, hdrXRequestedWith), "XMLHttpRequest") {
+	if strings.EqualFold(First(h, HeaderXRequestedWith), "XMLHttpRequest") {
 		return true
 	}
-	if accept := first(h, hdrAccept); accept != "" && PrefersJSON(accept) {
+	if accept := First(h, HeaderAccept); accept != "" && PrefersJSON(accept) {
 		return true
 	}
-	if !isSafeMethod(r.Method) && isJSONContentType(first(h, hdrContentType)) {
+	if !IsSafeMethod(r.Method) && IsJSONContentType(First(h, HeaderContentType)) {
 		return true
 	}
 	for i := range c.AJAXPaths {
@@ -71,11 +71,16 @@ func isNavigationDest(dest string) bool {
 	return strings.EqualFold(dest, "document") || strings.EqualFold(dest, "iframe") || strings.EqualFold(dest, "frame")
 }
 
-// isSafeMethod reports the methods Django's CSRF protection lets through.
-func isSafeMethod(method string) bool {
+// IsSafeMethod reports the methods Django's CSRF protection lets through.
+func IsSafeMethod(method string) bool {
 	switch method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return true
 	}
 	return false
+}
+
+// IsHTMX reports an htmx request (HX-Request: true), boosted or not.
+func IsHTMX(r *http.Request) bool {
+	return strings.EqualFold(First(r.Header, HeaderHXRequest), "true")
 }
