@@ -47,6 +47,7 @@ type run struct {
 
 	panicMsg string
 	ctxCode  string
+	prog     *progress // WithProgress's callback, if any
 
 	stats     Stats
 	kindStats map[string]*KindStats
@@ -103,6 +104,7 @@ func (r *run) noteContext(syncCtx, callerCtx context.Context) {
 }
 
 func (r *run) execute(ctx context.Context) {
+	r.prog = newProgress(ctx, len(kinds.All))
 	if !r.markSyncing(ctx) {
 		return
 	}
@@ -303,6 +305,7 @@ func (r *run) syncKind(ctx context.Context, k kinds.Kind, l kube.Listing, nb net
 	})
 	ks.Unchanged = plan.Unchanged
 	r.stats.Unchanged += plan.Unchanged
+	r.prog.kindPlanned(len(l.Items), len(plan.Create)+len(plan.Update)+len(plan.Delete))
 	r.write(ctx, k, ks, plan)
 }
 
@@ -349,6 +352,7 @@ func (r *run) bulk(ctx context.Context, n int, call func() netbox.BulkResult) ne
 	}
 	if reason == nil {
 		res := call()
+		r.prog.wrote(res.Written)
 		if res.Unavailable != nil {
 			r.netboxDown = res.Unavailable
 		}

@@ -13,7 +13,7 @@ import (
 
 // Default texts of the answers.
 const (
-	DefaultMessage            = "Your session has expired. Please log in again."
+	DefaultMessage            = "Your session has expired. Please sign in again."
 	DefaultCSRFMessage        = "Your security token has expired. Please reload the page and try again."
 	DefaultUnavailableMessage = "NetBox is not reachable right now. Please try again in a moment."
 	DefaultInternalMessage    = "The gateway could not complete this request."

@@ -469,11 +469,12 @@
     d.mode = mode;
     if (mode === 'signin') {
       d.title.textContent = 'Your session has expired';
-      d.text.textContent = message || 'Please sign in again. What you were doing carries on afterwards.';
+      d.text.textContent = afterTitle(message, d.title.textContent) ||
+        'Please sign in again. What you were doing carries on afterwards.';
       d.primary.textContent = 'Sign in again';
     } else {
-      d.title.textContent = 'Your security token expired';
-      d.text.textContent = message || 'Please reload the page and try again.';
+      d.title.textContent = 'Your security token has expired';
+      d.text.textContent = afterTitle(message, d.title.textContent) || 'Please reload the page and try again.';
       d.primary.textContent = 'Reload';
     }
     setStatus('');
@@ -484,6 +485,20 @@
       d.dialog.showModal();
     }
     d.primary.focus();
+  }
+
+  // afterTitle is the gateway's message without a first sentence that only
+  // repeats the dialog's title ("Your session has expired. Please sign in
+  // again." under the title "Your session has expired").
+  function afterTitle(message, title) {
+    if (typeof message !== 'string') {
+      return '';
+    }
+    var text = message.trim();
+    if (text.toLowerCase().indexOf(title.toLowerCase()) === 0) {
+      text = text.slice(title.length).replace(/^[.!]?\s*/, '');
+    }
+    return text;
   }
 
   function setStatus(text, link) {
@@ -617,6 +632,21 @@
     return response.headers.get(MARKER);
   }
 
+  // forPerson is the gateway's answer as the page gets it when the user
+  // cancelled the dialog: pages print its "error" to the person (the
+  // plugin alerts "Sync failed: " + data.error), so the machine code moves
+  // to "code" and "error" carries the gateway's human message. Scripts that
+  // switch on the code still find it there and in the marker header.
+  function forPerson(response, body) {
+    if (!isSessionCode(body.error) || typeof body.message !== 'string' || !body.message) {
+      return response;
+    }
+    var human = Object.assign({}, body, { error: body.message, code: body.error });
+    return new Response(JSON.stringify(human), {
+      status: response.status, statusText: response.statusText, headers: response.headers
+    });
+  }
+
   window.fetch = function fetch(input, init) {
     var url = input instanceof Request ? input.url : String(input);
     if (!sameOrigin(url)) {
@@ -630,12 +660,13 @@
         return response;
       }
       return response.clone().json().catch(function () { return {}; }).then(function (body) {
-        return recover({ code: code, body: body || {}, retry: replay, codeOf: fetchCode });
-      }).then(function (outcome) {
-        if (outcome && outcome.error) {
-          throw outcome.error;
-        }
-        return outcome ? outcome.result : response;
+        body = body || {};
+        return recover({ code: code, body: body, retry: replay, codeOf: fetchCode }).then(function (outcome) {
+          if (outcome && outcome.error) {
+            throw outcome.error;
+          }
+          return outcome ? outcome.result : forPerson(response, body);
+        });
       });
     });
   };

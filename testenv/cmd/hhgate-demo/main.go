@@ -27,7 +27,7 @@ func main() {
 	netboxAddr := flag.String("netbox", "127.0.0.1:8001", "where the NetBox stand-in listens")
 	hhgate := flag.String("hhgate", "bin/hhgate", "the hhgate binary")
 	caddyfile := flag.String("caddyfile", "Caddyfile", "the gateway configuration")
-	loginTimeout := flag.Duration("login-timeout", 2*time.Minute, "NetBox's session lifetime (LOGIN_TIMEOUT)")
+	loginTimeout := flag.Duration("login-timeout", 10*time.Minute, "NetBox's session lifetime (LOGIN_TIMEOUT); more than the banner's 2m warning")
 	verbose := flag.Bool("v", false, "show the stand-in's request log")
 	flag.Parse()
 	if err := run(*listen, *netboxAddr, *hhgate, *caddyfile, *loginTimeout, *verbose); err != nil {
@@ -37,6 +37,11 @@ func main() {
 }
 
 func run(listen, netboxAddr, hhgate, caddyfile string, loginTimeout time.Duration, verbose bool) error {
+	// The drop-in Caddyfile warns 2 minutes before the session ends: a
+	// shorter session would show the banner from the first second.
+	if loginTimeout <= 2*time.Minute+30*time.Second {
+		return fmt.Errorf("-login-timeout: %s must be more than 2m30s (the expiry banner shows 2m before the end)", loginTimeout)
+	}
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)
