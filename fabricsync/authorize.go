@@ -72,13 +72,31 @@ var hopByHop = []string{
 // "syncing" for a sync).
 func (h *Handler) authorize(ctx context.Context, r *http.Request, fabricID int, body map[string]any) authorization {
 	payload, _ := json.Marshal(body)
+	return h.askNetBox(ctx, r, http.MethodPatch, fabricID, payload)
+}
+
+// authorizeView GETs the fabric with the user's own credentials: NetBox
+// answers it only if the user may view it.
+func (h *Handler) authorizeView(ctx context.Context, r *http.Request, fabricID int) authorization {
+	return h.askNetBox(ctx, r, http.MethodGet, fabricID, nil)
+}
+
+// askNetBox sends method to the fabric's API URL as the user and reads
+// NetBox's verdict.
+func (h *Handler) askNetBox(ctx context.Context, r *http.Request, method string, fabricID int, payload []byte) authorization {
 	url := fmt.Sprintf("%s%sapi/plugins/hedgehog/fabrics/%d/", h.netboxURL, h.basePath, fabricID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, url, bytes.NewReader(payload))
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		return authorization{verdict: netboxUnavailable, detail: err.Error()}
 	}
 	req.Header = userHeaders(r)
-	req.Header.Set("Content-Type", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	// NetBox must see the host the browser used, so that Django's Origin
 	// and Referer checks and its absolute URLs work as through the proxy.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -81,6 +82,9 @@ type Handler struct {
 	client    *http.Client
 	rt        *Runtime
 	log       *zap.Logger
+	streams   streamSettings // the events endpoint (events_http.go)
+	closing   chan struct{}  // closed by Close: streams end
+	closeOnce sync.Once
 }
 
 // New checks cfg and builds a Handler; errors name the Caddy field.
@@ -101,6 +105,7 @@ func New(cfg Config) (*Handler, error) {
 		rt:      cfg.Runtime,
 		log:     cfg.Logger,
 	}
+	h.streams, h.closing = defaultStreamSettings(), make(chan struct{})
 	if h.loginPath == "" {
 		h.loginPath = h.basePath + "login/"
 	}
@@ -148,6 +153,10 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.R
 	act, fabricID := route(h.basePath, r.URL.Path)
 	if act == actionNone {
 		return next(w, r)
+	}
+	if act == actionEvents {
+		h.serveEvents(w, r, fabricID)
+		return nil
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)

@@ -12,33 +12,47 @@ const (
 	actionNone action = iota
 	actionSync
 	actionTestConnection
+	actionEvents
 )
 
 // route recognises <base>plugins/hedgehog/fabrics/<id>/sync/ and
-// …/test-connection/, the plugin's URLs (hedgehog-plugin §2.1).
+// …/test-connection/, the plugin's URLs (hedgehog-plugin §2.1), and the
+// gateway's own <base>.hhgate/fabrics/<id>/events.
 func route(basePath, path string) (action, int) {
+	if rest, ok := strings.CutPrefix(path, basePath+".hhgate/fabrics/"); ok {
+		if id, verb := fabricPath(rest); verb == "events" {
+			return actionEvents, id
+		}
+		return actionNone, 0
+	}
 	rest, ok := strings.CutPrefix(path, basePath+"plugins/hedgehog/fabrics/")
 	if !ok {
 		return actionNone, 0
 	}
-	idText, verb, ok := strings.Cut(rest, "/")
-	if !ok || idText == "" || len(idText) > 9 {
-		return actionNone, 0
-	}
-	for i := 0; i < len(idText); i++ {
-		if idText[i] < '0' || idText[i] > '9' {
-			return actionNone, 0
-		}
-	}
-	id, err := strconv.Atoi(idText)
-	if err != nil || id <= 0 {
-		return actionNone, 0
-	}
-	switch verb {
+	switch id, verb := fabricPath(rest); verb {
 	case "sync/":
 		return actionSync, id
 	case "test-connection/":
 		return actionTestConnection, id
 	}
 	return actionNone, 0
+}
+
+// fabricPath splits "<id>/<verb>" into a positive id and the verb; the
+// verb is "" when the id is not a number of at most 9 digits.
+func fabricPath(rest string) (int, string) {
+	idText, verb, ok := strings.Cut(rest, "/")
+	if !ok || idText == "" || len(idText) > 9 {
+		return 0, ""
+	}
+	for i := 0; i < len(idText); i++ {
+		if idText[i] < '0' || idText[i] > '9' {
+			return 0, ""
+		}
+	}
+	id, err := strconv.Atoi(idText)
+	if err != nil || id <= 0 {
+		return 0, ""
+	}
+	return id, verb
 }

@@ -45,6 +45,15 @@ func WithProgress(ctx context.Context, fn ProgressFunc) context.Context {
 	return context.WithValue(ctx, progressKey{}, fn)
 }
 
+// ReportProgress tells ctx's ProgressFunc (WithProgress) about p, if it
+// carries one: for engines other than this package's that report the same
+// way.
+func ReportProgress(ctx context.Context, p Progress) {
+	if fn, ok := ctx.Value(progressKey{}).(ProgressFunc); ok {
+		fn(p)
+	}
+}
+
 // progress is a run's reporter; its zero value and a nil one report
 // nothing.
 type progress struct {
