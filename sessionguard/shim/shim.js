@@ -1269,6 +1269,7 @@
 
   function showState(p, data) {
     var labels = { idle: ['Idle', 'secondary'], scheduled: ['Scheduled', 'azure'], running: ['Running', 'blue'] };
+    p.stateShown = true;
     var l = labels[data.state] || labels.idle;
     setBadge(p.state, l[0], l[1]);
     p.running = data.state === 'running';
@@ -1386,6 +1387,16 @@
       status = status && typeof status === 'object' ? status.value : status;
       pageStatus(p, status || (outcome.stats && outcome.stats.status), fabric);
     });
+    // The page's own htmx partials of this fabric (the plugin's live
+    // status) load again, as their refresh button would.
+    if (window.htmx && typeof window.htmx.ajax === 'function') {
+      document.querySelectorAll('[hx-get]').forEach(function (node) {
+        var url = node.getAttribute('hx-get');
+        if (url.indexOf(basePath + 'plugins/hedgehog/fabrics/' + p.fabricID + '/') === 0) {
+          window.htmx.ajax('GET', url, { target: node, swap: node.getAttribute('hx-swap') || 'innerHTML' });
+        }
+      });
+    }
   }
 
   function table(headers, rows, caption) {
@@ -1525,6 +1536,11 @@
     p.source = source;
     source.onopen = function () {
       p.card.removeAttribute('data-refused');
+      if (!p.stateShown) {
+        // The stream starts with the current state when this gateway has
+        // one; without, no sync has run here since it started.
+        showState(p, { state: 'idle' });
+      }
       if (!p.opened) {
         p.opened = true;
         p.details.forEach(function (n) { n.hidden = false; });
