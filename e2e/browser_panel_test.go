@@ -137,7 +137,7 @@ func assertReadinessMatches(t *testing.T, tab *browser.Tab) {
 		return
 	}
 	want := fmt.Sprintf("Switches ready %v/%v", stats["switches_ready"], total)
-	if line := browser.Eval[string](tab, `document.querySelector('#hhgate-readiness-line').textContent`); !shown || !regexp.MustCompile("^" + regexp.QuoteMeta(want)).MatchString(line) {
+	if line := browser.Eval[string](tab, `document.querySelector('#hhgate-readiness-line').textContent`); !shown || !regexp.MustCompile("^"+regexp.QuoteMeta(want)).MatchString(line) {
 		t.Errorf("readiness line %q (shown %v), want %q…", line, shown, want)
 	}
 }

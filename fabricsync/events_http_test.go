@@ -159,7 +159,9 @@ func TestEventsStreamLiveSync(t *testing.T) {
 	}
 	r.until(":") // a heartbeat while nothing happens
 
-	go func() { _ = h.Serve(httptest.NewRecorder(), syncRequest("/plugins/hedgehog/fabrics/7/sync/"), notReached) }()
+	go func() {
+		_ = h.Serve(httptest.NewRecorder(), syncRequest("/plugins/hedgehog/fabrics/7/sync/"), notReached)
+	}()
 	<-eng.started
 	running := r.until(EventState)
 	if !strings.Contains(running.data, `"state":"running"`) || running.id == "" {
