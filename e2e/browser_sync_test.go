@@ -37,7 +37,7 @@ func TestBrowserExpiredSyncCompletesAfterSignIn(t *testing.T) {
 			focused: document.activeElement.id, primary: document.querySelector('#hhgate-dialog-primary').textContent};
 	})()`)
 	want := map[string]string{"role": "dialog", "modal": "true", "title": "Your session has expired",
-		"text": "Your session has expired. Please log in again.", "focused": "hhgate-dialog-primary", "primary": "Sign in again"}
+		"text": "Please sign in again.", "focused": "hhgate-dialog-primary", "primary": "Sign in again"}
 	for k, v := range want {
 		if dialog[k] != v {
 			t.Errorf("dialog %s = %q, want %q", k, dialog[k], v)
@@ -89,8 +89,10 @@ func TestBrowserDismissedDialogGivesThePageTheGatewayAnswer(t *testing.T) {
 	tab.WaitFor("the session dialog", dialogOpen)
 	tab.PressEscape()
 	tab.WaitFor("the dialog to close", dialogClosed)
-	if alerts := tab.WaitAlerts(1); alerts[0] != "Sync failed: authentication_required" {
-		t.Fatalf("the plugin alerted %q, want the gateway's answer", alerts[0])
+	// The page gets the gateway's answer with its human message where pages
+	// print "error": never the machine code to a person.
+	if alerts := tab.WaitAlerts(1); alerts[0] != "Sync failed: Your session has expired. Please sign in again." {
+		t.Fatalf("the plugin alerted %q, want the gateway's message", alerts[0])
 	}
 	// The plugin disabled its button while the request ran; focus goes back
 	// to it once the plugin enables it again.

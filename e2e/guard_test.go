@@ -127,7 +127,7 @@ func TestExpiredSessionPluginSyncGets401(t *testing.T) {
 				t.Fatalf("status %d, want 401; body %.300q", res.StatusCode, body)
 			}
 			c := decodeContract(t, res, body)
-			if c.Error != "authentication_required" || c.Message != "Your session has expired. Please log in again." || c.Redirect != tt.wantRedirect {
+			if c.Error != "authentication_required" || c.Message != "Your session has expired. Please sign in again." || c.Redirect != tt.wantRedirect {
 				t.Errorf("answer %+v, want authentication_required with redirect %q", c, tt.wantRedirect)
 			}
 			if res.Header.Get("WWW-Authenticate") == "" {

@@ -75,6 +75,8 @@ func (rt *Runtime) fly(f *flight, j job) {
 		if p := recover(); p != nil {
 			f.result = rt.panicked(j, p)
 		}
+		rt.events.Publish(j.fabricID, EventFinished, outcomeOf(j.fabricID, j.trigger, f.result, time.Now()))
+		rt.events.Publish(j.fabricID, EventState, StateEvent{Fabric: j.fabricID, State: StateIdle, At: time.Now().UTC()})
 		rt.mu.Lock()
 		delete(rt.running, j.fabricID)
 		rt.mu.Unlock()
@@ -131,6 +133,8 @@ func (rt *Runtime) runLocked(j job) (res k8ssync.Result) {
 	}()
 	ctx, cancel := context.WithTimeout(rt.syncCtx, j.timeout)
 	defer cancel()
+	rt.events.Publish(j.fabricID, EventState, StateEvent{Fabric: j.fabricID, State: StateRunning, Trigger: j.trigger, At: start.UTC()})
+	ctx = k8ssync.WithProgress(ctx, func(p k8ssync.Progress) { rt.events.Publish(j.fabricID, EventProgress, p) })
 	res = j.engine.Sync(ctx, j.fabricID)
 	k := rt.keys(j.fabricID)
 	bg := context.WithoutCancel(ctx)

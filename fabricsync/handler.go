@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -80,6 +81,9 @@ type Handler struct {
 	client    *http.Client
 	rt        *Runtime
 	log       *zap.Logger
+	streams   streamSettings // the events endpoint (events_http.go)
+	closing   chan struct{}  // closed by Close: streams end
+	closeOnce sync.Once
 }
 
 // New checks cfg and builds a Handler; errors name the Caddy field.
@@ -99,6 +103,7 @@ func New(cfg Config) (*Handler, error) {
 		rt:        cfg.Runtime,
 		log:       cfg.Logger,
 	}
+	h.streams, h.closing = defaultStreamSettings(), make(chan struct{})
 	if h.timeout <= 0 {
 		h.timeout = 5 * time.Minute
 	}
@@ -144,14 +149,18 @@ func (cfg Config) check() (*netboxhttp.Site, error) {
 }
 
 // Serve answers the plugin's sync and test-connection URLs and the plan
-// endpoint, and passes every other request to next.
+// and events endpoints, and passes every other request to next.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.ResponseWriter, *http.Request) error) error {
 	act, fabricID := route(h.basePath, r.URL.Path)
 	if act == actionNone {
 		return next(w, r)
 	}
-	if act == actionPlan {
+	switch act {
+	case actionPlan:
 		h.servePlan(w, r, fabricID)
+		return nil
+	case actionEvents:
+		h.serveEvents(w, r, fabricID)
 		return nil
 	}
 	if r.Method != http.MethodPost {

@@ -53,7 +53,7 @@ func TestPlanRefusalsAreTheGuardsContract(t *testing.T) {
 		wantCode   string
 		message    string
 	}{
-		{"no session", 403, `{"detail":"Authentication credentials were not provided."}`, 401, "authentication_required", "log in"},
+		{"no session", 403, `{"detail":"Authentication credentials were not provided."}`, 401, "authentication_required", "sign in"},
 		{"no view permission", 403, `{"detail":"You do not have permission to perform this action."}`, 403, "permission_denied", "permission to view"},
 		{"unknown or invisible fabric", 404, `{"detail":"No HedgehogFabric matches the given query."}`, 404, "not_found", "does not exist"},
 		{"NetBox failing", 502, `<h1>Bad Gateway</h1>`, 502, "upstream_unavailable", "not reachable"},

@@ -13,16 +13,20 @@ const (
 	actionSync
 	actionTestConnection
 	actionPlan
+	actionEvents
 )
 
 // route recognises <base>plugins/hedgehog/fabrics/<id>/sync/ and
 // …/test-connection/, the plugin's URLs (hedgehog-plugin §2.1), and the
 // gateway's own <base>.hhgate/fabrics/<id>/plan (with or without a
-// trailing slash).
+// trailing slash) and …/events.
 func route(basePath, path string) (action, int) {
 	if rest, ok := strings.CutPrefix(path, basePath+".hhgate/fabrics/"); ok {
-		if id, verb := fabricVerb(rest); verb == "plan" || verb == "plan/" {
+		switch id, verb := fabricVerb(rest); verb {
+		case "plan", "plan/":
 			return actionPlan, id
+		case "events":
+			return actionEvents, id
 		}
 		return actionNone, 0
 	}

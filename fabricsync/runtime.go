@@ -85,6 +85,8 @@ type Runtime struct {
 
 	// joined, when set (tests), is told each time a press joins a flight.
 	joined func(fabricID int)
+
+	events *Hub // the fabrics' live events (events.go)
 }
 
 // NewRuntime returns a Runtime; it starts its recovery loop with the first
@@ -113,6 +115,7 @@ func NewRuntime(cfg RuntimeConfig) *Runtime {
 	if rt.obs == nil {
 		rt.obs = nopObserver{}
 	}
+	rt.events = NewHub()
 	rt.syncCtx, rt.stopSyncs = context.WithCancelCause(context.Background())
 	rt.loopCtx, rt.stopLoops = context.WithCancel(context.Background())
 	return rt
@@ -143,6 +146,7 @@ func (rt *Runtime) current() (Engine, time.Duration) {
 func (rt *Runtime) Close() {
 	rt.UseController(ControllerConfig{}) // hand the leader lease over first
 	rt.stopLoops()
+	defer rt.events.Close()
 	done := make(chan struct{})
 	go func() { rt.work.Wait(); close(done) }()
 	select {
@@ -158,6 +162,10 @@ func (rt *Runtime) Close() {
 		rt.log.Error("syncs did not end within a minute of being cancelled")
 	}
 }
+
+// Events is the hub of the fabrics' live events: syncs publish to it, the
+// controller may too (Scheduled, Drift).
+func (rt *Runtime) Events() *Hub { return rt.events }
 
 type nopObserver struct{}
 

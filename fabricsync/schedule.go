@@ -47,6 +47,7 @@ type fabricCtl struct {
 	jitter     float64   // this cycle's factor of sync_interval
 	marked     bool      // out_of_sync written since the last sync ended
 	markWanted bool
+	announced  time.Time // the due time last published (controller_events.go)
 }
 
 func newFabricCtl(c *controller, id int) *fabricCtl {
@@ -131,6 +132,7 @@ func (f *fabricCtl) notify(k kinds.Kind, ev kube.WatchEvent, err error) {
 		}
 		f.want(now)
 		f.c.obs.ChangeSeen()
+		defer f.publishDrift() // after the unlock below
 	case kube.EventDown, kube.EventUp:
 		// The sync writes the truth: error with the reason, or in_sync.
 		f.want(now)
@@ -194,6 +196,7 @@ func (f *fabricCtl) syncEnded(res k8ssync.Result) {
 		f.pending, f.pendingAt = true, f.afterSince
 	}
 	f.mu.Unlock()
+	f.publishDrift()
 	f.poke()
 }
 
@@ -222,6 +225,7 @@ func (f *fabricCtl) loop() {
 		var timer <-chan time.Time
 		var stop func() bool
 		if trigger != "" {
+			f.publishScheduled(f.c.clock.Now().Add(wait))
 			t := f.c.clock.NewTimer(wait)
 			timer, stop = t.C(), t.Stop
 		}

@@ -157,6 +157,7 @@ func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
 	s.creates, s.updates = nil, nil
 	ks := s.stats
 	ks.Listed = l.Count
+	r.prog.kindRead(l.Count)
 	r.stats.TotalCRDs += l.Count
 	r.stats.Unchanged += ks.Unchanged
 	switch l.Status {

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/hhgate/hhgate/k8ssync/kinds"
 	"github.com/hhgate/hhgate/k8ssync/kube"
 	"github.com/hhgate/hhgate/k8ssync/netbox"
 )
@@ -49,6 +50,7 @@ type run struct {
 
 	panicMsg string
 	ctxCode  string
+	prog     *progress // WithProgress's callback, if any
 
 	stats     Stats
 	kindStats map[string]*KindStats
@@ -111,6 +113,7 @@ func (r *run) noteContext(syncCtx, callerCtx context.Context) {
 }
 
 func (r *run) execute(ctx context.Context) {
+	r.prog = newProgress(ctx, len(kinds.All))
 	if !r.dryRun && !r.markSyncing(ctx) {
 		return
 	}

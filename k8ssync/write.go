@@ -62,8 +62,10 @@ func (r *run) send(ctx context.Context, s *kindSync, op writeOp, ws []diff.Write
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
 	res := r.notSent(ctx, len(ws))
+	r.prog.planned(len(ws))
 	if res == nil {
 		all := op.call(r.e.netbox, ctx, s.k.Route, ws)
+		r.prog.wrote(all.Written)
 		if all.Unavailable != nil {
 			r.netboxDown = all.Unavailable
 		}

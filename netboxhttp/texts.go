@@ -4,7 +4,7 @@ import "cmp"
 
 // Default texts of the answers people read.
 const (
-	DefaultMessage            = "Your session has expired. Please log in again."
+	DefaultMessage            = "Your session has expired. Please sign in again."
 	DefaultCSRFMessage        = "Your security token has expired. Please reload the page and try again."
 	DefaultUnavailableMessage = "NetBox is not reachable right now. Please try again in a moment."
 	DefaultInternalMessage    = "The gateway could not complete this request."

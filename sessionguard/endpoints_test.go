@@ -365,3 +365,41 @@ func TestFabricEndpointsGoToTheNextHandler(t *testing.T) {
 		t.Errorf("unknown endpoint: reached %q, answer %d", reached, rec.Code)
 	}
 }
+
+// TestFabricEndpointsPassToTheNextHandler: .hhgate/fabrics/… (the fabric
+// events and plan of hedgehog_sync) go on to the next handler unchanged;
+// other unknown names stay 404.
+func TestFabricEndpointsPassToTheNextHandler(t *testing.T) {
+	g := newPagesGuard(t, Config{})
+	tests := []struct {
+		path     string
+		wantNext bool
+	}{
+		{"/.hhgate/fabrics/7/events", true},
+		{"/.hhgate/fabrics/7/plan", true},
+		{"/.hhgate/fabricsx", false},
+		{"/.hhgate/other", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			reached := false
+			r := httptest.NewRequest("GET", "http://netbox.example.org"+tt.path, nil)
+			r.Header.Set("Accept", "text/event-stream")
+			rec := serveGuard(t, g, r, func(w http.ResponseWriter, got *http.Request) error {
+				reached = got.URL.Path == tt.path
+				w.Header().Set("Content-Type", "text/event-stream")
+				_, err := w.Write([]byte("retry: 3000\n\n"))
+				return err
+			})
+			if reached != tt.wantNext {
+				t.Fatalf("next reached = %v, want %v (status %d)", reached, tt.wantNext, rec.Code)
+			}
+			if tt.wantNext && rec.Body.String() != "retry: 3000\n\n" {
+				t.Errorf("body %q passed through changed", rec.Body.String())
+			}
+			if !tt.wantNext && rec.Code != http.StatusNotFound {
+				t.Errorf("status %d, want 404", rec.Code)
+			}
+		})
+	}
+}

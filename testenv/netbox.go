@@ -357,6 +357,9 @@ func checkPrerequisites(ctx context.Context, python, dir string) error {
 	} else if _, statErr := os.Stat(filepath.Join(dir, "node_modules", "htmx.org", "dist", "htmx.min.js")); statErr != nil {
 		err = fmt.Errorf("htmx.org is not installed in %s/node_modules; run `make test` "+
 			"(or testenv/netbox/setup.sh, which runs npm ci)", dir)
+	} else if _, statErr := os.Stat(filepath.Join(dir, "node_modules", "@tabler", "core", "dist", "css", "tabler.min.css")); statErr != nil {
+		err = fmt.Errorf("@tabler/core is not installed in %s/node_modules; run `make test` "+
+			"(or testenv/netbox/setup.sh, which runs npm ci)", dir)
 	}
 	if err == nil {
 		prereqCache.Store(key, nil)

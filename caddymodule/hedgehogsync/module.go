@@ -283,6 +283,9 @@ func (hs *HedgehogSync) runtime(ctx caddy.Context, netboxURL string, m *syncMetr
 // Cleanup releases this config's use of the runtime; the last release
 // (process stop) drains the running syncs.
 func (hs *HedgehogSync) Cleanup() error {
+	if hs.handler != nil {
+		hs.handler.Close() // end this config's event streams; browsers reconnect to the new one
+	}
 	if hs.runtimeKey == "" {
 		return nil
 	}

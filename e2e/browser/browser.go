@@ -328,6 +328,27 @@ func (tab *Tab) Screenshot(name string) string {
 	return file
 }
 
+// FullScreenshot saves a screenshot of the whole page (not only the
+// viewport) as <artifacts>/<test>-<name>.png and returns the file's path.
+func (tab *Tab) FullScreenshot(name string) string {
+	tab.t.Helper()
+	dir, err := ArtifactDir()
+	if err != nil {
+		tab.t.Fatalf("no artifact directory: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(tab.ctx, WaitTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tab.t.Fatalf("tab %s: full screenshot: %v", tab.Name, err)
+	}
+	file := filepath.Join(dir, safeName(tab.t.Name())+"-"+safeName(name)+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		tab.t.Fatalf("saving the screenshot: %v", err)
+	}
+	return file
+}
+
 // saveArtifacts writes a screenshot and the DOM of the tab's final state
 // to $HHGATE_ARTIFACTS (default: artifacts/ at the repository root).
 func (tab *Tab) saveArtifacts() {

@@ -368,6 +368,9 @@
   window.addEventListener('message', function (event) {
     if (event.origin === location.origin && event.data && event.data.type === RELOGIN_DONE) {
       signedIn();
+      if (panel && !panel.source && panel.card.getAttribute('data-refused') === '401') {
+        connectPanel(panel);
+      }
     }
   });
 
@@ -469,11 +472,12 @@
     d.mode = mode;
     if (mode === 'signin') {
       d.title.textContent = 'Your session has expired';
-      d.text.textContent = message || 'Please sign in again. What you were doing carries on afterwards.';
+      d.text.textContent = afterTitle(message, d.title.textContent) ||
+        'Please sign in again. What you were doing carries on afterwards.';
       d.primary.textContent = 'Sign in again';
     } else {
-      d.title.textContent = 'Your security token expired';
-      d.text.textContent = message || 'Please reload the page and try again.';
+      d.title.textContent = 'Your security token has expired';
+      d.text.textContent = afterTitle(message, d.title.textContent) || 'Please reload the page and try again.';
       d.primary.textContent = 'Reload';
     }
     setStatus('');
@@ -484,6 +488,20 @@
       d.dialog.showModal();
     }
     d.primary.focus();
+  }
+
+  // afterTitle is the gateway's message without a first sentence that only
+  // repeats the dialog's title ("Your session has expired. Please sign in
+  // again." under the title "Your session has expired").
+  function afterTitle(message, title) {
+    if (typeof message !== 'string') {
+      return '';
+    }
+    var text = message.trim();
+    if (text.toLowerCase().indexOf(title.toLowerCase()) === 0) {
+      text = text.slice(title.length).replace(/^[.!]?\s*/, '');
+    }
+    return text;
   }
 
   function setStatus(text, link) {
@@ -617,6 +635,21 @@
     return response.headers.get(MARKER);
   }
 
+  // forPerson is the gateway's answer as the page gets it when the user
+  // cancelled the dialog: pages print its "error" to the person (the
+  // plugin alerts "Sync failed: " + data.error), so the machine code moves
+  // to "code" and "error" carries the gateway's human message. Scripts that
+  // switch on the code still find it there and in the marker header.
+  function forPerson(response, body) {
+    if (!isSessionCode(body.error) || typeof body.message !== 'string' || !body.message) {
+      return response;
+    }
+    var human = Object.assign({}, body, { error: body.message, code: body.error });
+    return new Response(JSON.stringify(human), {
+      status: response.status, statusText: response.statusText, headers: response.headers
+    });
+  }
+
   window.fetch = function fetch(input, init) {
     var url = input instanceof Request ? input.url : String(input);
     if (!sameOrigin(url)) {
@@ -630,12 +663,13 @@
         return response;
       }
       return response.clone().json().catch(function () { return {}; }).then(function (body) {
-        return recover({ code: code, body: body || {}, retry: replay, codeOf: fetchCode });
-      }).then(function (outcome) {
-        if (outcome && outcome.error) {
-          throw outcome.error;
-        }
-        return outcome ? outcome.result : response;
+        body = body || {};
+        return recover({ code: code, body: body, retry: replay, codeOf: fetchCode }).then(function (outcome) {
+          if (outcome && outcome.error) {
+            throw outcome.error;
+          }
+          return outcome ? outcome.result : forPerson(response, body);
+        });
       });
     });
   };
@@ -1070,10 +1104,538 @@
     });
   }
 
+
+  // ---- live fabric panel ------------------------------------------------------
+  //
+  // On the plugin's fabric page (<base>plugins/hedgehog/fabrics/<id>/) one
+  // card shows what the gateway knows of the fabric, live, from
+  // .hhgate/fabrics/<id>/events (server-sent events, authorized by NetBox
+  // as the user): the sync state and progress, the outcome and counts, the
+  // drift since the last sync, switch readiness, the last syncs (the
+  // fabric's journal) and a preview of the next sync
+  // (.hhgate/fabrics/<id>/plan). It uses the page's own classes (Tabler /
+  // Bootstrap 5 cards, badges, tables), so it looks like the page. Nothing
+  // is shown until the stream is allowed: a user who may not view the
+  // fabric sees only that refusal.
+
+  var basePath = prefix.replace(/\.hhgate\/$/, '');
+  var SYNC_LABELS = { never_synced: 'Never Synced', in_sync: 'In Sync', out_of_sync: 'Out of Sync', syncing: 'Syncing', error: 'Sync Error' };
+  var SYNC_COLORS = { never_synced: 'secondary', in_sync: 'green', out_of_sync: 'yellow', syncing: 'blue', error: 'red' };
+
+  function fabricPageID() {
+    var rest = location.pathname.indexOf(basePath + 'plugins/hedgehog/fabrics/') === 0 ?
+      location.pathname.slice((basePath + 'plugins/hedgehog/fabrics/').length) : '';
+    var m = /^([1-9][0-9]{0,8})\/$/.exec(rest);
+    return m ? Number(m[1]) : 0;
+  }
+
+  function number(n) {
+    return typeof n === 'number' ? n.toLocaleString('en-US') : '0';
+  }
+
+  function plural(n, one, many) {
+    return number(n) + ' ' + (n === 1 ? one : many);
+  }
+
+  function ago(when) {
+    var t = toMs(when);
+    if (t === null) {
+      return '';
+    }
+    var s = Math.round((Date.now() - t) / 1000);
+    if (s < 45) {
+      return 'just now';
+    }
+    if (s < 5400) {
+      return plural(Math.max(1, Math.round(s / 60)), 'minute', 'minutes') + ' ago';
+    }
+    if (s < 129600) {
+      return plural(Math.round(s / 3600), 'hour', 'hours') + ' ago';
+    }
+    return new Date(t).toLocaleString();
+  }
+
+  // pageField finds the page's own value cell for a label ("Sync Status"):
+  // an element with the given id, else the table row whose header says so.
+  function pageField(id, label) {
+    var node = document.getElementById(id);
+    if (node) {
+      return node;
+    }
+    var rows = document.querySelectorAll('table tr');
+    for (var i = 0; i < rows.length; i++) {
+      var head = rows[i].querySelector('th, td');
+      var cell = head && head.nextElementSibling;
+      if (cell && head.textContent.trim().toLowerCase() === label.toLowerCase()) {
+        return cell;
+      }
+    }
+    return null;
+  }
+
+  function setBadge(node, text, color) {
+    if (!node) {
+      return;
+    }
+    node.textContent = text;
+    node.className = node.className.split(/\s+/).filter(function (c) {
+      return c && !/^(text-bg-|bg-)/.test(c);
+    }).concat(['text-bg-' + color]).join(' ');
+  }
+
+  function panelUI(fabricID) {
+    var card = el('section', { id: 'hhgate-fabric-panel', 'class': 'card', 'aria-labelledby': 'hhgate-panel-title' });
+    var header = el('div', { 'class': 'card-header' });
+    header.appendChild(el('h2', { id: 'hhgate-panel-title', 'class': 'card-title' }, 'Sync from Kubernetes'));
+    var actions = el('div', { 'class': 'card-actions' });
+    var state = el('span', { id: 'hhgate-panel-state', 'class': 'badge text-bg-secondary' }, 'Connecting…');
+    actions.appendChild(state);
+    header.appendChild(actions);
+    card.appendChild(header);
+
+    var body = el('div', { 'class': 'card-body' });
+    var live = el('div', { id: 'hhgate-panel-live', role: 'status', 'aria-live': 'polite', 'class': 'mb-2' });
+    var line = el('p', { id: 'hhgate-panel-line', 'class': 'mb-1' }, 'Connecting to the gateway…');
+    var bar = el('div', { 'class': 'progress progress-sm mb-2', id: 'hhgate-panel-progress' });
+    var fill = el('div', { 'class': 'progress-bar', role: 'progressbar', 'aria-label': 'Sync progress',
+      'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' });
+    bar.appendChild(fill);
+    bar.hidden = true;
+    var outcome = el('p', { id: 'hhgate-panel-outcome', 'class': 'mb-1' });
+    outcome.hidden = true;
+    [line, bar, outcome].forEach(function (n) { live.appendChild(n); });
+    body.appendChild(live);
+    var drift = el('p', { id: 'hhgate-panel-drift', 'class': 'mb-1 text-warning', role: 'status', 'aria-live': 'polite' });
+    drift.hidden = true;
+    var ready = el('div', { id: 'hhgate-panel-readiness', 'class': 'mb-1' });
+    ready.hidden = true;
+    body.appendChild(drift);
+    body.appendChild(ready);
+
+    var previewHead = el('div', { 'class': 'd-flex align-items-center gap-2 mt-3 mb-2' });
+    previewHead.appendChild(el('h3', { id: 'hhgate-preview-title', 'class': 'card-subtitle h3 mb-0 me-auto' }, 'Preview of the next sync'));
+    var refresh = el('button', { type: 'button', id: 'hhgate-preview-refresh', 'class': 'btn btn-sm' }, 'Refresh preview');
+    var syncNow = el('button', { type: 'button', id: 'hhgate-panel-sync', 'class': 'btn btn-sm btn-primary' }, 'Sync now');
+    previewHead.appendChild(refresh);
+    previewHead.appendChild(syncNow);
+    var preview = el('div', { id: 'hhgate-preview', 'aria-labelledby': 'hhgate-preview-title', role: 'region' });
+    body.appendChild(previewHead);
+    body.appendChild(preview);
+
+    body.appendChild(el('h3', { id: 'hhgate-journal-title', 'class': 'h3 mt-3 mb-2' }, 'Last syncs'));
+    var journal = el('div', { id: 'hhgate-journal', role: 'region', 'aria-labelledby': 'hhgate-journal-title' });
+    body.appendChild(journal);
+    card.appendChild(body);
+
+    var details = [previewHead, preview, body.querySelector('#hhgate-journal-title'), journal];
+    details.forEach(function (n) { n.hidden = true; });
+    refresh.addEventListener('click', function () { loadPreview(ui2); });
+    syncNow.addEventListener('click', function () { pressSync(fabricID, syncNow); });
+    var ui2 = { fabricID: fabricID, card: card, state: state, line: line, bar: bar, fill: fill, outcome: outcome,
+      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0 };
+    return ui2;
+  }
+
+  // placePanel puts the card after the page's first row of cards (the
+  // fabric's attributes), else at the end of the page's content.
+  function placePanel(card) {
+    var anchor = document.getElementById('sync-status') || document.querySelector('#sync-now-btn');
+    var row = anchor && anchor.closest('.row');
+    var wrap = el('div', { 'class': 'row row-cards mt-3', id: 'hhgate-fabric-panel-row' });
+    var col = el('div', { 'class': 'col col-12' });
+    col.appendChild(card);
+    wrap.appendChild(col);
+    if (row && row.parentNode) {
+      row.parentNode.insertBefore(wrap, row.nextSibling);
+      return;
+    }
+    var content = document.querySelector('.page-body .container-fluid, .page-body, main') || document.body;
+    content.appendChild(wrap);
+  }
+
+  function pressSync(fabricID, own) {
+    // The page's own button runs the plugin's own code (and its alert).
+    var pageButton = document.getElementById('sync-now-btn');
+    if (pageButton && !pageButton.disabled) {
+      pageButton.click();
+      return;
+    }
+    own.disabled = true;
+    var token = window.CSRF_TOKEN || (document.querySelector('[name=csrfmiddlewaretoken]') || {}).value || cookieToken();
+    window.fetch(basePath + 'plugins/hedgehog/fabrics/' + fabricID + '/sync/', {
+      method: 'POST', credentials: 'same-origin', headers: { 'X-CSRFToken': token, 'Content-Type': 'application/json' }
+    }).catch(function () {}).then(function () { own.disabled = false; });
+  }
+
+  function showState(p, data) {
+    var labels = { idle: ['Idle', 'secondary'], scheduled: ['Scheduled', 'azure'], running: ['Running', 'blue'] };
+    p.stateShown = true;
+    var l = labels[data.state] || labels.idle;
+    setBadge(p.state, l[0], l[1]);
+    p.running = data.state === 'running';
+    if (data.state === 'running') {
+      p.sawRunning = true;
+      p.line.textContent = 'Sync running' + (data.trigger === 'recovery' ? ' (finishing an interrupted sync)' : '') + '…';
+      p.bar.hidden = false;
+      pageStatus(p, 'syncing');
+    } else {
+      p.bar.hidden = true;
+      p.line.textContent = data.state === 'scheduled' ? 'Next sync ' + (toMs(data.at) > Date.now() ?
+        'at ' + new Date(toMs(data.at)).toLocaleTimeString() : 'due now') + '.' : 'No sync running.';
+    }
+  }
+
+  function showProgress(p, data) {
+    if (!p.running) {
+      return;
+    }
+    var parts = [number(data.kinds_read) + ' of ' + number(data.kinds_total) + ' kinds read'];
+    if (data.phase === 'writing' || data.planned > 0) {
+      parts.push(number(data.written) + ' of ' + number(data.planned) + ' changes written');
+    }
+    p.line.textContent = 'Sync running: ' + parts.join(' · ');
+    var total = (data.kinds_total || 1) + (data.planned || 0);
+    var pct = Math.min(100, Math.round(100 * ((data.kinds_read || 0) + (data.written || 0)) / total));
+    p.fill.style.width = pct + '%';
+    p.fill.setAttribute('aria-valuenow', String(pct));
+    p.progress = data;
+  }
+
+  function showOutcome(p, data) {
+    var s = data.stats || {};
+    var counts = [plural(s.created || 0, 'created', 'created'), number(s.updated || 0) + ' updated',
+      number(s.deleted || 0) + ' deleted', number(s.unchanged || 0) + ' unchanged'];
+    if (s.errors) {
+      counts.push(plural(s.errors, 'error', 'errors'));
+    }
+    var took = typeof s.duration_ms === 'number' ? ' in ' + (s.duration_ms / 1000).toFixed(1) + ' s' : '';
+    var verdict = data.success ? 'succeeded' : data.code === 'partial_failure' ? 'partly failed' : 'failed';
+    p.outcome.textContent = 'Last sync ' + verdict + ' ' + ago(data.finished) + took + ': ' + counts.join(', ') + '.' +
+      (data.success || !data.error ? '' : ' ' + data.error);
+    p.outcome.className = 'mb-1 ' + (data.success ? 'text-success' : 'text-danger');
+    p.outcome.hidden = false;
+    p.lastOutcome = data;
+    if (typeof s.switches_total === 'number' && s.switches_total > 0) {
+      showReadiness(p, { ready: s.switches_ready || 0, total: s.switches_total, stale: s.switches_stale || 0 });
+    }
+  }
+
+  // showReadiness: "Ready 7/8 · 1 stale heartbeat", with each switch on demand.
+  function showReadiness(p, r) {
+    p.ready.textContent = '';
+    var text = 'Switches ready ' + number(r.ready) + '/' + number(r.total) +
+      (r.stale ? ' · ' + plural(r.stale, 'stale heartbeat', 'stale heartbeats') : '');
+    var list = Array.isArray(r.switches) ? r.switches : null;
+    if (!list || !list.length) {
+      p.ready.appendChild(el('span', { id: 'hhgate-readiness-line' }, text));
+    } else {
+      var d = el('details');
+      d.appendChild(el('summary', { id: 'hhgate-readiness-line' }, text));
+      var ul = el('ul', { 'class': 'list-unstyled mb-0 ms-3' });
+      list.forEach(function (sw) {
+        var state = sw.state || (sw.ready ? 'ready' : sw.stale ? 'stale heartbeat' : 'not ready');
+        ul.appendChild(el('li', {}, (sw.name || '?') + ': ' + state));
+      });
+      d.appendChild(ul);
+      p.ready.appendChild(d);
+    }
+    p.ready.hidden = false;
+  }
+
+  function showDrift(p, data) {
+    if (!data.changes) {
+      p.drift.hidden = true;
+      p.drift.textContent = '';
+      return;
+    }
+    var when = data.since ? ' (the first ' + ago(data.since) + ')' : '';
+    p.drift.textContent = plural(data.changes, 'change', 'changes') + ' in the cluster since the last sync' + when + '.';
+    p.drift.hidden = false;
+  }
+
+  // pageStatus updates the page's own sync badge, and with a fabric record
+  // its last-sync and error texts, so that no reload is needed.
+  function pageStatus(p, status, fabric) {
+    var cell = pageField('sync-status', 'Sync Status');
+    var badge = cell && (cell.classList.contains('badge') ? cell : cell.querySelector('.badge')) || cell;
+    if (badge && SYNC_LABELS[status]) {
+      setBadge(badge, SYNC_LABELS[status], SYNC_COLORS[status]);
+      badge.setAttribute('data-sync-status', status);
+    }
+    if (!fabric) {
+      return;
+    }
+    var last = pageField('last-sync', 'Last Sync');
+    if (last && fabric.last_sync) {
+      last.textContent = new Date(toMs(fabric.last_sync)).toLocaleString();
+      last.setAttribute('data-hhgate-updated', String(Date.now()));
+    }
+    var error = pageField('sync-error', 'Sync Error');
+    if (error && typeof fabric.sync_error === 'string') {
+      error.textContent = fabric.sync_error;
+    }
+  }
+
+  // refreshPage reads the fabric from NetBox's API as the user, after a sync.
+  function refreshPage(p, outcome) {
+    nativeFetch.call(window, basePath + 'api/plugins/hedgehog/fabrics/' + p.fabricID + '/', {
+      credentials: 'same-origin', headers: { Accept: 'application/json' }
+    }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).catch(function () { return null; }).then(function (fabric) {
+      var status = fabric && fabric.sync_status;
+      status = status && typeof status === 'object' ? status.value : status;
+      pageStatus(p, status || (outcome.stats && outcome.stats.status), fabric);
+    });
+    // The page's own htmx partials of this fabric (the plugin's live
+    // status) load again, as their refresh button would.
+    if (window.htmx && typeof window.htmx.ajax === 'function') {
+      document.querySelectorAll('[hx-get]').forEach(function (node) {
+        var url = node.getAttribute('hx-get');
+        if (url.indexOf(basePath + 'plugins/hedgehog/fabrics/' + p.fabricID + '/') === 0) {
+          window.htmx.ajax('GET', url, { target: node, swap: node.getAttribute('hx-swap') || 'innerHTML' });
+        }
+      });
+    }
+  }
+
+  function table(headers, rows, caption) {
+    var t = el('table', { 'class': 'table table-sm table-vcenter card-table mb-0' });
+    if (caption) {
+      t.appendChild(el('caption', { 'class': 'visually-hidden' }, caption));
+    }
+    var head = el('thead');
+    var tr = el('tr');
+    headers.forEach(function (h) { tr.appendChild(el('th', { scope: 'col' }, h)); });
+    head.appendChild(tr);
+    t.appendChild(head);
+    var tb = el('tbody');
+    rows.forEach(function (r) { tb.appendChild(r); });
+    t.appendChild(tb);
+    return t;
+  }
+
+  function loadPreview(p) {
+    p.preview.textContent = 'Loading the preview…';
+    nativeFetch.call(window, prefix + 'fabrics/' + p.fabricID + '/plan', {
+      credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' }
+    }).then(function (res) {
+      return res.json().catch(function () { return null; }).then(function (body) {
+        return { status: res.status, body: body };
+      });
+    }).then(function (answer) {
+      p.preview.textContent = '';
+      if (answer.status === 404 && !(answer.body && answer.body.kinds)) {
+        p.preview.appendChild(el('p', { id: 'hhgate-preview-unavailable', 'class': 'text-secondary mb-0' },
+          'The preview is not available on this gateway.'));
+        return;
+      }
+      if (answer.status !== 200 || !answer.body || !Array.isArray(answer.body.kinds)) {
+        var msg = answer.body && (answer.body.message || answer.body.detail);
+        p.preview.appendChild(el('p', { 'class': 'text-danger mb-0' }, 'The preview could not be made' + (msg ? ': ' + msg : '.')));
+        return;
+      }
+      renderPlan(p, answer.body);
+    }, function () {
+      p.preview.textContent = 'The preview could not be loaded.';
+    });
+  }
+
+  function renderPlan(p, plan) {
+    var rows = [];
+    plan.kinds.forEach(function (k) {
+      var create = k.create || [], update = k.update || [], del = k.delete || [];
+      if (!create.length && !update.length && !del.length && !k.held && !k.error) {
+        return;
+      }
+      var tr = el('tr', { 'data-kind': k.kind });
+      var first = el('td');
+      var d = el('details');
+      d.appendChild(el('summary', {}, k.kind));
+      var ul = el('ul', { 'class': 'list-unstyled mb-0 ms-3 small' });
+      create.forEach(function (o) { ul.appendChild(el('li', {}, '+ ' + o.name)); });
+      update.forEach(function (o) {
+        ul.appendChild(el('li', {}, '~ ' + o.name + (o.fields && o.fields.length ? ' (' + o.fields.join(', ') + ')' : '')));
+      });
+      del.forEach(function (o) { ul.appendChild(el('li', {}, '− ' + o.name)); });
+      d.appendChild(ul);
+      first.appendChild(d);
+      tr.appendChild(first);
+      tr.appendChild(el('td', { 'class': 'text-success', 'data-count': 'create' }, '+' + number(create.length)));
+      tr.appendChild(el('td', { 'class': 'text-warning', 'data-count': 'update' }, '~' + number(update.length)));
+      tr.appendChild(el('td', { 'class': 'text-danger', 'data-count': 'delete' }, '−' + number(del.length)));
+      var held = k.held ? number(k.held.count) + ' of ' + number(k.held.total) + ' held' : '';
+      tr.appendChild(el('td', { 'data-count': 'held' }, k.error ? 'Not readable: ' + k.error : held));
+      rows.push(tr);
+    });
+    if (!rows.length) {
+      p.preview.appendChild(el('p', { id: 'hhgate-preview-empty', 'class': 'text-secondary mb-0' }, 'The next sync changes nothing.'));
+    } else {
+      p.preview.appendChild(table(['Kind', 'Created', 'Updated', 'Deleted', 'Held prunes'], rows, 'Changes the next sync makes, per kind'));
+    }
+    if (Array.isArray(plan.unreadable) && plan.unreadable.length) {
+      p.preview.appendChild(el('p', { 'class': 'text-danger small mb-0' }, 'Not readable: ' + plan.unreadable.map(function (u) {
+        return typeof u === 'string' ? u : u.kind || JSON.stringify(u);
+      }).join(', ')));
+    }
+    if (plan.switches && typeof plan.switches.total === 'number') {
+      showReadiness(p, plan.switches);
+    }
+  }
+
+  function loadJournal(p) {
+    var q = '?assigned_object_type=netbox_hedgehog.hedgehogfabric&assigned_object_id=' + p.fabricID + '&ordering=-created&limit=50';
+    nativeFetch.call(window, basePath + 'api/extras/journal-entries/' + q, {
+      credentials: 'same-origin', headers: { Accept: 'application/json' }
+    }).then(function (res) {
+      return res.ok ? res.json() : Promise.reject(res.status);
+    }).then(function (body) {
+      var entries = (body && body.results || []).filter(function (e) {
+        return Number(e.assigned_object_id) === p.fabricID && /^Sync from Kubernetes/.test(e.comments || '');
+      }).sort(function (a, b) { return toMs(b.created) - toMs(a.created); }).slice(0, 5);
+      p.journal.textContent = '';
+      if (!entries.length) {
+        p.journal.appendChild(el('p', { 'class': 'text-secondary mb-0' }, 'No sync has changed anything yet.'));
+        return;
+      }
+      var colors = { success: 'green', warning: 'yellow', danger: 'red', info: 'azure' };
+      var rows = entries.map(function (e) {
+        var lines = (e.comments || '').split('\n');
+        var tr = el('tr');
+        tr.appendChild(el('td', { 'class': 'text-nowrap' }, ago(e.created)));
+        var kind = typeof e.kind === 'object' && e.kind ? e.kind.value : e.kind;
+        var badgeCell = el('td');
+        badgeCell.appendChild(el('span', { 'class': 'badge text-bg-' + (colors[kind] || 'secondary') }, kind || ''));
+        tr.appendChild(badgeCell);
+        var what = el('td');
+        var rest = lines.slice(1).filter(Boolean);
+        if (rest.length) {
+          var d = el('details');
+          d.appendChild(el('summary', {}, lines[0]));
+          d.appendChild(el('pre', { 'class': 'small mb-0' }, rest.join('\n')));
+          what.appendChild(d);
+        } else {
+          what.textContent = lines[0];
+        }
+        tr.appendChild(what);
+        return tr;
+      });
+      p.journal.appendChild(table(['When', 'Outcome', 'What'], rows, 'The last syncs of this fabric'));
+    }, function (status) {
+      p.journal.textContent = status === 403 ? 'You may not read this fabric\u2019s journal.' : 'The journal could not be read.';
+    });
+  }
+
+  // connectPanel opens the stream; events carry ids, and a reconnect starts
+  // from the current picture, so an event seen already is skipped.
+  function connectPanel(p) {
+    if (p.source || typeof EventSource === 'undefined') {
+      return;
+    }
+    var source = new EventSource(prefix + 'fabrics/' + p.fabricID + '/events');
+    p.source = source;
+    source.onopen = function () {
+      p.card.removeAttribute('data-refused');
+      if (!p.stateShown) {
+        // The stream starts with the current state when this gateway has
+        // one; without, no sync has run here since it started.
+        showState(p, { state: 'idle' });
+      }
+      if (!p.opened) {
+        p.opened = true;
+        p.details.forEach(function (n) { n.hidden = false; });
+        loadPreview(p);
+        loadJournal(p);
+      }
+    };
+    function on(type, fn) {
+      source.addEventListener(type, function (event) {
+        var id = Number(event.lastEventId) || 0;
+        if (id && id <= p.lastID) {
+          return;
+        }
+        p.lastID = Math.max(p.lastID, id);
+        var data;
+        try {
+          data = JSON.parse(event.data);
+        } catch (e) {
+          return;
+        }
+        fn(data, event);
+      });
+    }
+    on('state', function (data) { showState(p, data); });
+    on('progress', function (data) { showProgress(p, data); });
+    on('drift', function (data) { showDrift(p, data); });
+    on('finished', function (data) {
+      showOutcome(p, data);
+      if (p.sawRunning) {
+        // A sync this page watched ended: the page's own texts follow.
+        refreshPage(p, data);
+        loadPreview(p);
+        loadJournal(p);
+      }
+    });
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) {
+        p.source = null;
+        refused(p);
+      }
+    };
+  }
+
+  // refused: the stream was not allowed; ask why with a plain GET (it is
+  // a JSON answer then) and say so, without any of the fabric's data.
+  function refused(p) {
+    var ctl = typeof AbortController !== 'undefined' ? new AbortController() : null;
+    nativeFetch.call(window, prefix + 'fabrics/' + p.fabricID + '/events', {
+      credentials: 'same-origin', cache: 'no-store', signal: ctl && ctl.signal
+    }).then(function (res) {
+      if (res.ok) {
+        if (ctl) {
+          ctl.abort();
+        }
+        setTimeout(function () { connectPanel(p); }, 3000);
+        return;
+      }
+      var texts = {
+        401: 'Sign in again to see the live status.',
+        403: 'You do not have permission to view this fabric\u2019s live status.',
+        429: 'Too many live views of fabrics are open; close one and reload this page.'
+      };
+      p.card.setAttribute('data-refused', String(res.status));
+      setBadge(p.state, 'Unavailable', 'secondary');
+      p.line.textContent = texts[res.status] || (res.status === 404 ?
+        'The live status is not available on this gateway.' : 'The live status is unavailable right now (HTTP ' + res.status + ').');
+      p.bar.hidden = true;
+      if (res.status >= 500 || res.status === 429) {
+        setTimeout(function () { connectPanel(p); }, 30000);
+      }
+    }, function () {
+      setTimeout(function () { connectPanel(p); }, 10000);
+    });
+  }
+
+  var panel = null;
+  function startPanel() {
+    var id = fabricPageID();
+    if (!id || document.getElementById('hhgate-fabric-panel')) {
+      return;
+    }
+    panel = panelUI(id);
+    placePanel(panel.card);
+    connectPanel(panel);
+    hh.panel = panel;
+  }
+
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') {
       refreshSession();
+      if (panel && !panel.source && panel.card.getAttribute('data-refused') === '401') {
+        connectPanel(panel);
+      }
     }
   });
   refreshSession();
+  startPanel();
 })();

@@ -130,6 +130,10 @@ type Object struct {
 var quietLogs sync.Once
 
 // start launches etcd and kube-apiserver and installs the CRDs.
+// Run starts a control plane outside a test (the demo); the caller stops
+// it with Stop. KUBEBUILDER_ASSETS must name the binaries, as for tests.
+func Run() (*Cluster, error) { return start() }
+
 func start() (*Cluster, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {

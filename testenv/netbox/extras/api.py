@@ -78,6 +78,28 @@ class JournalEntryViewSet(NetBoxModelViewSet):
     queryset = JournalEntry.objects.select_related('assigned_object_type', 'created_by')
     serializer_class = JournalEntrySerializer
 
+    def get_queryset(self):
+        """
+        NetBox's JournalEntryFilterSet for lists: assigned_object_type ("app_label.model"),
+        assigned_object_id, and ?ordering=-created (newest first). Unlike the plugin's routes,
+        NetBox's own journal API filters.
+        """
+        qs = super().get_queryset()
+        if self.action != 'list':
+            return qs
+        params = self.request.query_params
+        if 'assigned_object_type' in params:
+            app_label, _, model = params['assigned_object_type'].partition('.')
+            qs = qs.filter(assigned_object_type__app_label=app_label, assigned_object_type__model=model)
+        if 'assigned_object_id' in params:
+            try:
+                qs = qs.filter(assigned_object_id=int(params['assigned_object_id']))
+            except ValueError:
+                qs = qs.none()
+        if params.get('ordering') == '-created':
+            qs = qs.order_by('-created', '-pk')
+        return qs
+
 
 class ExtrasRootView(routers.APIRootView):
     def get_view_name(self):

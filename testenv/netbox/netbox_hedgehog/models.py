@@ -59,6 +59,20 @@ class HedgehogFabric(models.Model):
     def __str__(self):
         return self.name
 
+    # Badge colours of the status fields, as NetBox's ChoiceSet colours (Tabler's bg-* names).
+    STATUS_COLORS = {'planned': 'cyan', 'active': 'green', 'maintenance': 'yellow', 'decommissioned': 'secondary'}
+    CONNECTION_COLORS = {'unknown': 'secondary', 'connected': 'green', 'disconnected': 'yellow', 'error': 'red'}
+    SYNC_COLORS = {'never_synced': 'secondary', 'in_sync': 'green', 'out_of_sync': 'yellow', 'syncing': 'blue', 'error': 'red'}
+
+    def get_status_color(self):
+        return self.STATUS_COLORS.get(self.status, 'secondary')
+
+    def get_connection_status_color(self):
+        return self.CONNECTION_COLORS.get(self.connection_status, 'secondary')
+
+    def get_sync_status_color(self):
+        return self.SYNC_COLORS.get(self.sync_status, 'secondary')
+
     def get_absolute_url(self):
         return reverse('plugins:netbox_hedgehog:fabric_detail', args=[self.pk])
 

@@ -218,6 +218,8 @@ STATIC_URL = f'/{BASE_PATH}static/'
 # The stand-in's own static files (NetBox's project-static, much reduced), plus htmx.min.js.
 STATIC_DIR = os.path.join(BASE_DIR, 'standin', 'static')
 HTMX_JS_PATH = os.path.join(BASE_DIR, 'node_modules', 'htmx.org', 'dist', 'htmx.min.js')
+# Tabler (@tabler/core), which NetBox 4's own stylesheet is built from.
+TABLER_CSS_PATH = os.path.join(BASE_DIR, 'node_modules', '@tabler', 'core', 'dist', 'css', 'tabler.min.css')
 
 # NetBox's REST_FRAMEWORK (session first, so failures are 403 without WWW-Authenticate).
 REST_FRAMEWORK = {

@@ -26,6 +26,15 @@ def safe_for_redirect(url):
     return url_has_allowed_host_and_scheme(url, allowed_hosts=None)
 
 
+
+class LoginForm(AuthenticationForm):
+    """NetBox's account LoginForm: Django's, with Tabler's form-control on its inputs."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ('username', 'password'):
+            self.fields[name].widget.attrs['class'] = 'form-control'
+
 class HomeView(View):
     """netbox/netbox/views/misc.py HomeView: `redirect('login')` without `next`."""
     template_name = 'home.html'
@@ -49,14 +58,14 @@ class LoginView(View):
         return super().dispatch(*args, **kwargs)
 
     def get(self, request):
-        form = AuthenticationForm(request)
+        form = LoginForm(request)
         if request.user.is_authenticated:
             return self.redirect_to_next(request)
         return render(request, self.template_name, {'form': form})
 
     def post(self, request):
         logger = logging.getLogger('netbox.auth.login')
-        form = AuthenticationForm(request, data=request.POST)
+        form = LoginForm(request, data=request.POST)
         if form.is_valid():
             auth_login(request, form.get_user())
             logger.info(f'User {request.user} successfully authenticated')
@@ -93,9 +102,10 @@ STATIC_TYPES = {'.js': 'application/javascript', '.css': 'text/css'}
 
 
 def static_files():
-    """name -> path of every static file: the stand-in's own and the pinned htmx.org build."""
+    """name -> path of every static file: the stand-in's own and the pinned htmx.org and Tabler builds."""
     files = {name: os.path.join(settings.STATIC_DIR, name) for name in sorted(os.listdir(settings.STATIC_DIR))}
     files['htmx.min.js'] = settings.HTMX_JS_PATH
+    files['tabler.min.css'] = settings.TABLER_CSS_PATH
     return files
 
 
@@ -107,7 +117,7 @@ def static(request, name):
     """
     path = static_files().get(name)
     if path is None or not os.path.exists(path):
-        raise Http404('no such static file (htmx.org missing? run testenv/netbox/setup.sh)')
+        raise Http404('no such static file (htmx.org or @tabler/core missing? run testenv/netbox/setup.sh)')
     content_type = STATIC_TYPES.get(os.path.splitext(name)[1], 'application/octet-stream')
     return FileResponse(open(path, 'rb'), content_type=content_type)
 
