@@ -212,7 +212,7 @@ func TestWatchKindGoneAsAWatchEventRelists(t *testing.T) {
 		opened: make(chan *watch.FakeWatcher, 4)}
 	rec, _, _ := startWatch(t, f)
 	w := nextWatcher(t, f)
-	w.Error(&apierrors.NewGone("gone").ErrStatus)
+	w.Error(&apierrors.NewResourceExpired("gone").ErrStatus)
 	if ev := nextEvent(t, rec); ev != EventChange {
 		t.Fatalf("event %v, want the change the re-list found", ev)
 	}
