@@ -16,6 +16,10 @@ const (
 	letTimePass    = `(window.hhgate.now = () => Date.now() + 59 * 60 * 1000, window.hhgate.check(), true)`
 )
 
+// panelSettled: the page script's fabric panel is live, refused or absent
+// (no native sync behind the gateway).
+const panelSettled = `!!document.documentElement.getAttribute('data-hhgate-panel')`
+
 // knownExpiry has the page fetch what the gateway knows now, and returns the
 // expiry in Unix milliseconds. It waits for that first: the htmx partial's
 // request may just have renewed the session.
@@ -36,6 +40,11 @@ func TestBrowserExpiryBannerStaySignedInExtendsSession(t *testing.T) {
 	other.Navigate(s.gateway.URL + s.fabricPage())
 	other.WaitFor("the htmx partial", `document.querySelector('#fabric-status .status')`)
 
+	// The fabric panel's first requests go through NetBox, which renews a
+	// sliding session: let them end before the clocks are moved.
+	for _, tb := range []*browser.Tab{tab, other} {
+		tb.WaitFor("the fabric panel to settle", panelSettled)
+	}
 	before := knownExpiry(tab)
 	if got := knownExpiry(other); got != before {
 		t.Fatalf("the tabs disagree on the expiry: %v and %v", before, got)

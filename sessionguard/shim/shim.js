@@ -1535,6 +1535,7 @@
     var source = new EventSource(prefix + 'fabrics/' + p.fabricID + '/events');
     p.source = source;
     source.onopen = function () {
+      showPanel(p, 'live');
       p.card.removeAttribute('data-refused');
       if (!p.stateShown) {
         // The stream starts with the current state when this gateway has
@@ -1598,6 +1599,12 @@
         setTimeout(function () { connectPanel(p); }, 3000);
         return;
       }
+      if (res.status === 404) {
+        // No native sync behind this gateway: the page stays NetBox's own.
+        settle('absent');
+        return;
+      }
+      showPanel(p, 'refused');
       var texts = {
         401: 'Sign in again to see the live status.',
         403: 'You do not have permission to view this fabric\u2019s live status.',
@@ -1616,14 +1623,29 @@
     });
   }
 
+  // settle records on <html data-hhgate-panel> what became of the panel
+  // (live, refused or absent), so that a test can wait for the page's own
+  // requests to be over.
+  function settle(state) {
+    document.documentElement.setAttribute('data-hhgate-panel', state);
+  }
+
+  // showPanel places the panel once the gateway answered for the fabric:
+  // a page whose gateway has no native sync never shows an empty card.
+  function showPanel(p, state) {
+    if (!p.card.parentNode) {
+      placePanel(p.card);
+    }
+    settle(state);
+  }
+
   var panel = null;
   function startPanel() {
     var id = fabricPageID();
-    if (!id || document.getElementById('hhgate-fabric-panel')) {
+    if (!id || panel) {
       return;
     }
     panel = panelUI(id);
-    placePanel(panel.card);
     connectPanel(panel);
     hh.panel = panel;
   }
