@@ -16,8 +16,8 @@ import (
 // TestBrowserDemoPagesLookLikeNetBox: what `make demo` shows — the login
 // page (a labelled form), the fabric list and the fabric page with the
 // panel after a sync of the VLAB fixture, its switches' readiness from
-// five Agents, and, after a CR change, the drift line and the preview of
-// the next sync — styled by Tabler as NetBox 4's pages are. The controller
+// seven Agents (one silent), and, after a CR change, the drift line and
+// the preview of the next sync, which reloads by itself — styled by Tabler as NetBox 4's pages are. The controller
 // is on as in the demo (sync_interval 300 s), with a debounce long enough
 // that the drift stays on the page for the screenshot. Its screenshots are
 // the README's (docs/img/).
@@ -84,11 +84,11 @@ func TestBrowserDemoPagesLookLikeNetBox(t *testing.T) {
 	obj.SetLabels(map[string]string{"demo.hhgate.dev/changed": "1"})
 	s.cluster.Update(t, obj)
 	tab.WaitFor("the drift line", `/^1 change in the cluster since the last sync/.test(document.querySelector('#hhgate-panel-drift').textContent)`)
-	tab.Click("#hhgate-preview-refresh")
-	tab.WaitFor("the preview", previewTable)
+	// The preview follows the drift by itself (no "Refresh preview").
+	tab.WaitFor("the preview of the change", previewTable)
 	if got := previewCounts(t, tab); !maps.Equal(got, map[string]kindCounts{"VPC": {0, 1, 0}}) {
 		t.Errorf("preview after the change %v, want VPC ~1", got)
 	}
-	tab.Click(`#hhgate-preview tr[data-kind="VPC"] summary`)
+	clickCentered(tab, `#hhgate-preview tr[data-kind="VPC"] summary`)
 	tab.FullScreenshot("fabric-page")
 }

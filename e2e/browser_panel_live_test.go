@@ -95,6 +95,23 @@ func readinessShown(tab *browser.Tab) string {
 		document.querySelector('#hhgate-readiness-line').textContent`)
 }
 
+// clickCentered clicks css with the mouse after scrolling it to the middle
+// of the window: at the bottom edge the stand-in's login toast ("Logged in
+// as …", which stays) would take the click.
+func clickCentered(tab *browser.Tab, css string) {
+	browser.Eval[bool](tab, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: 'center'}), true)`, css))
+	tab.Click(css)
+}
+
+// waitPageSettled waits until the page's texts followed the sync that
+// ended (its badge, the plugin's htmx partial, journal entries journaled
+// syncs): they move the panel, and a click before would miss.
+func waitPageSettled(tab *browser.Tab, journaled int) {
+	tab.WaitFor("the page after the sync", fmt.Sprintf(`document.querySelector('#sync-status').textContent.trim() === 'In Sync' &&
+		document.querySelector('#fabric-status .status')?.dataset.syncStatus === 'in_sync' &&
+		document.querySelectorAll('#hhgate-journal tbody tr').length === %d`, journaled))
+}
+
 // TestBrowserFabricPanelShowsDriftUntilTheControllersSync: with the
 // controller on (this gateway is alone, so it is the leader; debounce 2s,
 // no schedule), a CR change shows "1 change in the cluster since the last
@@ -114,7 +131,7 @@ func TestBrowserFabricPanelShowsDriftUntilTheControllersSync(t *testing.T) {
 	page := fmt.Sprintf("/plugins/hedgehog/fabrics/%d/", id)
 	tab := s.openAs(t, "operator", user, password, page)
 	tab.WaitFor("the panel, idle", panelReady)
-	tab.Click("#hhgate-panel-sync")
+	clickCentered(tab, "#hhgate-panel-sync")
 	if alerts := tab.WaitAlerts(1); alerts[0] != syncSucceeded {
 		t.Fatalf("alert %q, want %q", alerts[0], syncSucceeded)
 	}
@@ -205,13 +222,14 @@ func TestBrowserFabricPanelReadinessAndPreviewMatchTheSync(t *testing.T) {
 		t.Errorf("preview of the import %v: want %d creations and nothing else", import1, len(objs))
 	}
 	recordSyncAnswers(tab)
-	tab.Click("#hhgate-panel-sync")
+	clickCentered(tab, "#hhgate-panel-sync")
 	assertPreviewWasTheSync(t, import1, syncAnswerCounts(t, tab, 0))
 	tab.WaitFor("the preview after the import", `!!document.querySelector('#hhgate-preview-empty')`)
 	tab.WaitFor("the readiness from the sync's stats", `(window.hhgate.panel.lastOutcome || {}).stats?.switches_total === 5`)
 	if got := readinessShown(tab); got != readiness {
 		t.Errorf("readiness after the sync %q, want %q", got, readiness)
 	}
+	waitPageSettled(tab, 1)
 
 	// A change, an addition and a deletion in the cluster.
 	byKind := map[string][]string{}
@@ -225,7 +243,7 @@ func TestBrowserFabricPanelReadinessAndPreviewMatchTheSync(t *testing.T) {
 	extra := kube.Generated(s.namespace, 1)[0]
 	extra.SetName("added-by-panel-test")
 	s.cluster.Create(t, extra)
-	tab.Click("#hhgate-preview-refresh")
+	clickCentered(tab, "#hhgate-preview-refresh")
 	tab.WaitFor("the preview of the changes", previewTable)
 	changes := previewCounts(t, tab)
 	want := map[string]kindCounts{"VPC": {0, 1, 0}, "VPCPeering": {0, 0, 1}}
@@ -234,14 +252,14 @@ func TestBrowserFabricPanelReadinessAndPreviewMatchTheSync(t *testing.T) {
 		t.Errorf("preview of a change, an addition and a deletion %v, want %v", changes, want)
 	}
 	// Names and changed fields on demand (native <details>).
-	tab.Click(`#hhgate-preview tr[data-kind="VPC"] summary`)
+	clickCentered(tab, `#hhgate-preview tr[data-kind="VPC"] summary`)
 	details := browser.Eval[string](tab, `document.querySelector('#hhgate-preview tr[data-kind="VPC"] details').open ?
 		document.querySelector('#hhgate-preview tr[data-kind="VPC"] ul').textContent : ''`)
 	if !strings.Contains(details, "~ "+byKind["VPC"][0]+" (") || !strings.Contains(details, "labels") {
 		t.Errorf("VPC details %q, want the updated VPC with its changed fields", details)
 	}
 	tab.Screenshot("preview")
-	tab.Click("#hhgate-panel-sync")
+	clickCentered(tab, "#hhgate-panel-sync")
 	assertPreviewWasTheSync(t, changes, syncAnswerCounts(t, tab, 1))
 	tab.WaitFor("the preview after the sync", `!!document.querySelector('#hhgate-preview-empty')`)
 	if got := readinessShown(tab); got != readiness {

@@ -1232,7 +1232,7 @@
     refresh.addEventListener('click', function () { loadPreview(ui2); });
     syncNow.addEventListener('click', function () { pressSync(fabricID, syncNow); });
     var ui2 = { fabricID: fabricID, card: card, state: state, line: line, bar: bar, fill: fill, outcome: outcome,
-      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0 };
+      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0, driftChanges: 0 };
     return ui2;
   }
 
@@ -1423,6 +1423,8 @@
   }
 
   function loadPreview(p) {
+    // Only the latest request's answer is shown (a refresh may overtake one).
+    var seq = p.previewSeq = (p.previewSeq || 0) + 1;
     p.preview.textContent = 'Loading the preview…';
     nativeFetch.call(window, prefix + 'fabrics/' + p.fabricID + '/plan', {
       credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' }
@@ -1431,6 +1433,9 @@
         return { status: res.status, body: body };
       });
     }).then(function (answer) {
+      if (seq !== p.previewSeq) {
+        return;
+      }
       p.preview.textContent = '';
       if (answer.status === 404 && !(answer.body && answer.body.kinds)) {
         p.preview.appendChild(el('p', { id: 'hhgate-preview-unavailable', 'class': 'text-secondary mb-0' },
@@ -1445,7 +1450,9 @@
       }
       renderPlan(p, answer.body);
     }, function () {
-      p.preview.textContent = 'The preview could not be loaded.';
+      if (seq === p.previewSeq) {
+        p.preview.textContent = 'The preview could not be loaded.';
+      }
     });
   }
 
@@ -1581,7 +1588,21 @@
     }
     on('state', function (data) { showState(p, data); });
     on('progress', function (data) { showProgress(p, data); });
-    on('drift', function (data) { showDrift(p, data); });
+    on('drift', function (data) {
+      showDrift(p, data);
+      // The preview follows the cluster: once a burst of changes has
+      // settled for a second (one plan per burst, not one per change).
+      var grew = data.changes > p.driftChanges;
+      p.driftChanges = data.changes || 0;
+      if (grew && p.opened) {
+        clearTimeout(p.driftPreview);
+        p.driftPreview = setTimeout(function () {
+          if (!p.running) {
+            loadPreview(p);
+          }
+        }, 1000);
+      }
+    });
     on('finished', function (data) {
       showOutcome(p, data);
       if (p.sawRunning) {

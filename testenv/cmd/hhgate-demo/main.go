@@ -5,9 +5,11 @@
 // It starts a real kube-apiserver + etcd with the project's VLAB-like
 // wiring fixture (built once by scripts/build-envtest-bins.sh, cached in
 // ~/.cache/hhgate), the NetBox stand-in (user admin/admin, fabric 1
-// "demo-fabric" pointing at that API server), the gateway with the
-// repository's drop-in Caddyfile and its native sync (HHGATE_SYNC=on) on
-// -listen, and a small demo endpoint on -control that expires the session
+// "demo-fabric" pointing at that API server, sync_enabled with a
+// sync_interval), one Hedgehog Agent per switch (one of them silent, so
+// that its heartbeat is stale), the gateway with the repository's drop-in
+// Caddyfile, its native sync (HHGATE_SYNC=on) and the fabric controller
+// (scheduled and change-driven syncs) on -listen, and a small demo endpoint on -control that expires the session
 // or changes a custom resource, so that the walk-through needs no kubectl.
 // It prints the walk-through and stops everything on Ctrl-C.
 package main
@@ -63,6 +65,9 @@ func run(listen, netboxAddr, control, hhgate, caddyfile string, loginTimeout tim
 		return fmt.Errorf("kube-apiserver: %w", err)
 	}
 	defer cluster.Stop()
+	if err := startAgents(ctx, cluster); err != nil {
+		return fmt.Errorf("kube-apiserver: %w", err)
+	}
 
 	nb, stopNetBox, err := startNetBox(ctx, netboxAddr, loginTimeout, verbose)
 	if err != nil {
@@ -74,9 +79,17 @@ func run(listen, netboxAddr, control, hhgate, caddyfile string, loginTimeout tim
 		return fmt.Errorf("NetBox stand-in: %w", err)
 	}
 
+	// Storage of its own: the last sync results, journal keys and the
+	// controller's lease of an earlier demo (another NetBox) stay out.
+	storage, err := os.MkdirTemp("", "hhgate-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(storage)
 	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
 		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr,
-		"NETBOX_STATIC_ROOT=off", "HHGATE_SYNC=on", "HHGATE_NETBOX_TOKEN=" + serviceToken}, os.Stderr)
+		"NETBOX_STATIC_ROOT=off", "HHGATE_SYNC=on", "HHGATE_SYNC_DEBOUNCE=" + debounce.String(),
+		"HHGATE_NETBOX_TOKEN=" + serviceToken, "XDG_DATA_HOME=" + storage}, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -118,7 +131,8 @@ func setUpNetBox(nb *testenv.NetBox, c *kube.Cluster, kubeToken string) (string,
 	}
 	err := nb.Control(http.MethodPost, "fabrics/1/", map[string]any{
 		"kubernetes_server": c.Server, "kubernetes_token": kubeToken, "kubernetes_ca_cert": string(c.CACert),
-		"kubernetes_namespace": demoNamespace, "connection_status": "connected"}, nil)
+		"kubernetes_namespace": demoNamespace, "connection_status": "connected",
+		"sync_enabled": true, "sync_interval": int(syncInterval.Seconds())}, nil)
 	if err != nil {
 		return "", fmt.Errorf("fabric 1: %w", err)
 	}
