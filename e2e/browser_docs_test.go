@@ -90,5 +90,7 @@ func TestBrowserDemoPagesLookLikeNetBox(t *testing.T) {
 		t.Errorf("preview after the change %v, want VPC ~1", got)
 	}
 	clickCentered(tab, `#hhgate-preview tr[data-kind="VPC"] summary`)
+	tab.WaitFor("the VPC's name and changed fields", `document.querySelector('#hhgate-preview tr[data-kind="VPC"] details').open`)
+	tab.WaitFor("the page's Sync Now button back", `!document.querySelector('#sync-now-btn').disabled`)
 	tab.FullScreenshot("fabric-page")
 }

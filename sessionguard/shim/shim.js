@@ -1232,7 +1232,7 @@
     refresh.addEventListener('click', function () { loadPreview(ui2); });
     syncNow.addEventListener('click', function () { pressSync(fabricID, syncNow); });
     var ui2 = { fabricID: fabricID, card: card, state: state, line: line, bar: bar, fill: fill, outcome: outcome,
-      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0, driftChanges: 0 };
+      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0, driftChanges: 0, openKinds: {} };
     return ui2;
   }
 
@@ -1465,7 +1465,10 @@
       }
       var tr = el('tr', { 'data-kind': k.kind });
       var first = el('td');
+      // A kind the user opened stays open when the preview reloads.
       var d = el('details');
+      d.open = !!p.openKinds[k.kind];
+      d.addEventListener('toggle', function () { p.openKinds[k.kind] = d.open; });
       d.appendChild(el('summary', {}, k.kind));
       var ul = el('ul', { 'class': 'list-unstyled mb-0 ms-3 small' });
       create.forEach(function (o) { ul.appendChild(el('li', {}, '+ ' + o.name)); });
