@@ -39,7 +39,7 @@ func startAgents(ctx context.Context, c *kube.Cluster) error {
 			"spec":     map[string]any{"description": "switch " + name},
 		}}
 		if _, err := ri.Create(ctx, agent, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("Agent %s: %w", name, err)
+			return fmt.Errorf("agent %s: %w", name, err)
 		}
 	}
 	if err := beat(ctx, c, demoSwitches, time.Now()); err != nil {
@@ -72,12 +72,12 @@ func beat(ctx context.Context, c *kube.Cluster, names []string, at time.Time) er
 	for _, name := range names {
 		a, err := ri.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("Agent %s: %w", name, err)
+			return fmt.Errorf("agent %s: %w", name, err)
 		}
 		a.Object["status"] = map[string]any{"conditions": []any{}, "lastAppliedGen": a.GetGeneration(),
 			"lastHeartbeat": at.UTC().Format(time.RFC3339)}
 		if _, err := ri.UpdateStatus(ctx, a, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("Agent %s status: %w", name, err)
+			return fmt.Errorf("agent %s status: %w", name, err)
 		}
 	}
 	return nil
