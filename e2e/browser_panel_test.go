@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"strconv"
 	"testing"
@@ -20,18 +21,37 @@ type panelStack struct {
 	browser *browser.Browser
 }
 
-func startPanelStack(t *testing.T, inject string) *panelStack {
+// controllerOff is the gateway environment of a panel test that counts
+// syncs: the controller (on by default with HHGATE_SYNC=on) would sync
+// the stand-in's sync-enabled fabrics on its own schedule.
+var controllerOff = map[string]string{"HHGATE_SYNC_CONTROLLER": "off"}
+
+// startPanelStack starts the backends, Chromium and the gateway with
+// inject_script inject and env on top of the panel's environment.
+func startPanelStack(t *testing.T, inject string, env map[string]string) *panelStack {
+	t.Helper()
+	s := newPanelStack(t)
+	s.startGateway(t, inject, env)
+	return s
+}
+
+// newPanelStack is panelStack without a gateway yet (a test that wants
+// its fabric there before the controller starts).
+func newPanelStack(t *testing.T) *panelStack {
 	t.Helper()
 	if _, err := browser.Chromium(); err != nil {
 		t.Fatal(err)
 	}
 	s := startSyncBackends(t, map[string]string{"STANDIN_SPEC_BLANK_OK": "1"})
-	s.gateway = testenv.StartGateway(t, testenv.GatewayOptions{
-		Upstream: s.netbox.Addr,
-		Env: map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": inject,
-			"XDG_DATA_HOME": t.TempDir()},
-	})
 	return &panelStack{syncStack: s, browser: browser.Start(t)}
+}
+
+func (s *panelStack) startGateway(t *testing.T, inject string, env map[string]string) {
+	t.Helper()
+	all := map[string]string{"HHGATE_SYNC": "on", "HHGATE_NETBOX_TOKEN": serviceToken, "HHGATE_INJECT_SCRIPT": inject,
+		"XDG_DATA_HOME": t.TempDir()}
+	maps.Copy(all, env)
+	s.gateway = testenv.StartGateway(t, testenv.GatewayOptions{Upstream: s.netbox.Addr, Env: all})
 }
 
 // openAs signs login in and opens page.
@@ -47,22 +67,31 @@ func (s *panelStack) openAs(t *testing.T, name, login, pw, page string) *browser
 	return tab
 }
 
-const panelReady = `!!document.querySelector('#hhgate-fabric-panel') && document.querySelector('#hhgate-panel-state').textContent === 'Idle'`
+// panelReady: the panel is connected and no sync is running (a
+// controller may have one scheduled).
+const panelReady = `!!document.querySelector('#hhgate-fabric-panel') && ['Idle', 'Scheduled'].includes(document.querySelector('#hhgate-panel-state').textContent)`
 
 // TestBrowserFabricPanelFollowsAnImport: on the fabric page the panel shows
 // a 2,000-object import while it runs (kinds read, changes written) and
 // its counts after; the page's own status badge and last-sync text change
-// without a reload; the journal lists the sync; the preview says what the
-// next sync does (or that it is unavailable on a gateway without it).
+// without a reload; the journal lists the sync; the preview before it
+// lists exactly the sync's per-kind counts, and after it says the next
+// sync changes nothing; with a token that may not read Agents there is no
+// readiness line. The controller is off: the sync counted is the click's.
 // Real parts: kube-apiserver + etcd, Django stand-in, hhgate binary, Chromium.
 func TestBrowserFabricPanelFollowsAnImport(t *testing.T) {
-	s := startPanelStack(t, "on")
+	s := startPanelStack(t, "on", controllerOff)
 	objs := s.cluster.GenerateFabric(t, s.namespace, 2000)
 	id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))
 	page := fmt.Sprintf("/plugins/hedgehog/fabrics/%d/", id)
 	tab := s.openAs(t, "operator", user, password, page)
 	tab.WaitFor("the panel, idle", panelReady)
-	tab.WaitFor("the preview", `!!document.querySelector('#hhgate-preview table, #hhgate-preview-unavailable, #hhgate-preview-empty')`)
+	tab.WaitFor("the preview", previewTable)
+	planned := previewCounts(t, tab)
+	if total := sumColumn(planned, 0); total != len(objs) {
+		t.Errorf("the preview plans %d creations, want %d: %v", total, len(objs), planned)
+	}
+	recordSyncAnswers(tab)
 	if got := browser.Eval[string](tab, `document.querySelector('#sync-status').textContent.trim()`); got != "Never Synced" {
 		t.Fatalf("page badge before the sync %q", got)
 	}
@@ -117,36 +146,19 @@ func TestBrowserFabricPanelFollowsAnImport(t *testing.T) {
 	}
 	tab.WaitFor("the plugin's own live status partial", `document.querySelector('#fabric-status .status').dataset.syncStatus === 'in_sync'`)
 	tab.WaitFor("the journal entry", `/Sync from Kubernetes triggered by `+user+`/.test(document.querySelector('#hhgate-journal').textContent)`)
-	tab.WaitFor("the preview after the sync", `!!document.querySelector('#hhgate-preview-empty, #hhgate-preview-unavailable')`)
-	assertReadinessMatches(t, tab)
+	assertPreviewWasTheSync(t, planned, syncAnswerCounts(t, tab, 0))
+	tab.WaitFor("the preview after the sync", `!!document.querySelector('#hhgate-preview-empty')`)
+	if got := readinessShown(tab); got != "" {
+		t.Errorf("readiness %q shown for a token that may not read Agents", got)
+	}
 	tab.FullScreenshot("final")
-}
-
-// assertReadinessMatches: the readiness line shows when the sync's stats
-// carry switch readiness (switches_ready/_total/_stale), and says it.
-func assertReadinessMatches(t *testing.T, tab *browser.Tab) {
-	t.Helper()
-	stats := browser.Eval[map[string]any](tab, `(window.hhgate.panel.lastOutcome || {}).stats || {}`)
-	total, ok := stats["switches_total"].(float64)
-	shown := browser.Eval[bool](tab, `!document.querySelector('#hhgate-panel-readiness').hidden`)
-	if !ok || total == 0 {
-		if shown {
-			t.Errorf("readiness shown without readiness in the stats %v", stats)
-		}
-		t.Log("the sync reports no switch readiness (switches_total): readiness line not checked")
-		return
-	}
-	want := fmt.Sprintf("Switches ready %v/%v", stats["switches_ready"], total)
-	if line := browser.Eval[string](tab, `document.querySelector('#hhgate-readiness-line').textContent`); !shown || !regexp.MustCompile("^"+regexp.QuoteMeta(want)).MatchString(line) {
-		t.Errorf("readiness line %q (shown %v), want %q…", line, shown, want)
-	}
 }
 
 // TestBrowserFabricPanelNeedsViewPermission: the stream refuses a user who
 // may not view the fabric (JSON 403 to a script in the browser); their
 // fabric page is NetBox's refusal, with no panel.
 func TestBrowserFabricPanelNeedsViewPermission(t *testing.T) {
-	s := startPanelStack(t, "on")
+	s := startPanelStack(t, "on", nil)
 	id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))
 	s.netbox.CreateUser(t, testenv.User{Username: "nobody", Password: password})
 	tab := s.openAs(t, "nobody", "nobody", password, "/")
@@ -168,7 +180,7 @@ func TestBrowserFabricPanelNeedsViewPermission(t *testing.T) {
 func TestBrowserFabricPanelOnlyOnTheFabricPage(t *testing.T) {
 	for _, inject := range []string{"on", "off"} {
 		t.Run("inject_script "+inject, func(t *testing.T) {
-			s := startPanelStack(t, inject)
+			s := startPanelStack(t, inject, nil)
 			id := s.fabric(t, kube.AllResources(), string(s.cluster.CACert))
 			fabric := fmt.Sprintf("/plugins/hedgehog/fabrics/%d/", id)
 			tab := s.openAs(t, "operator", user, password, fabric)

@@ -2,6 +2,7 @@ package fabricsync
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -326,5 +327,43 @@ func TestFabricChangesArePickedUpWithoutRestart(t *testing.T) {
 	until(t, clk, DefaultPollInterval, func() bool { return e.watcher(1) == nil })
 	if e.watcher(2) == nil {
 		t.Fatal("the remaining fabric's watch stopped")
+	}
+}
+
+// TestScheduledSyncJournalSaysImportOrRepair: a scheduled sync that
+// writes with no cluster change seen repaired NetBox-side drift — unless
+// the fabric was never synced, when it is the import.
+func TestScheduledSyncJournalSaysImportOrRepair(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		synced    bool
+		want, not string
+	}{
+		{"never synced: the import", false, "Scheduled sync from Kubernetes: ", "repaired"},
+		{"synced before: a repair", true, "repaired NetBox-side drift", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+			var last *time.Time
+			if tt.synced {
+				l := clk.Now().Add(-time.Hour)
+				last = &l
+			}
+			e := newCtrlEngine(clk, fabricConfig(5, 100, last))
+			e.sync = func(context.Context, int) k8ssync.Result { return success(3) }
+			startController(t, NewMemoryStorage(), e, time.Second)
+			waitFor(t, func() bool { return e.watcher(5) != nil })
+			until(t, clk, time.Second, func() bool {
+				n := 0
+				e.get(func() { n = len(e.journal) })
+				return n == 1
+			})
+			e.get(func() {
+				c := e.journal[0].Comments
+				if !strings.HasPrefix(c, "Scheduled sync") || !strings.Contains(c, tt.want) || tt.not != "" && strings.Contains(c, tt.not) {
+					t.Errorf("journal %q, want %q", c, tt.want)
+				}
+			})
+		})
 	}
 }

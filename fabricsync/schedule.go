@@ -319,7 +319,9 @@ func (f *fabricCtl) run(trigger string) {
 		f.pending, f.lastChange = false, now
 		note = fmt.Sprintf("after %d changes in the cluster", f.changes)
 	case TriggerSchedule:
-		if f.changes == 0 && f.watching && !f.forbidden {
+		// A fabric never synced is imported, not repaired: its first
+		// scheduled sync writes everything without any drift.
+		if f.changes == 0 && f.watching && !f.forbidden && f.conf.LastSync != nil {
 			note = driftNote
 		}
 	}

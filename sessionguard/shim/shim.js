@@ -1232,7 +1232,7 @@
     refresh.addEventListener('click', function () { loadPreview(ui2); });
     syncNow.addEventListener('click', function () { pressSync(fabricID, syncNow); });
     var ui2 = { fabricID: fabricID, card: card, state: state, line: line, bar: bar, fill: fill, outcome: outcome,
-      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0 };
+      drift: drift, ready: ready, preview: preview, journal: journal, details: details, lastID: 0, driftChanges: 0, openKinds: {} };
     return ui2;
   }
 
@@ -1315,14 +1315,21 @@
     p.outcome.className = 'mb-1 ' + (data.success ? 'text-success' : 'text-danger');
     p.outcome.hidden = false;
     p.lastOutcome = data;
-    if (typeof s.switches_total === 'number' && s.switches_total > 0) {
-      showReadiness(p, { ready: s.switches_ready || 0, total: s.switches_total, stale: s.switches_stale || 0 });
-    }
+    // The stats carry switches_ready/_total/_stale only where the sync
+    // could read the fabric's Agents: unknown otherwise.
+    showReadiness(p, typeof s.switches_total === 'number' ?
+      { ready: s.switches_ready || 0, total: s.switches_total, stale: s.switches_stale || 0 } : null);
   }
 
-  // showReadiness: "Ready 7/8 · 1 stale heartbeat", with each switch on demand.
+  // showReadiness: "Switches ready 7/8 · 1 stale heartbeat", with each
+  // switch on demand where the answer lists them; hidden when the
+  // readiness is unknown (null) or there are no Agents.
   function showReadiness(p, r) {
     p.ready.textContent = '';
+    if (!r || typeof r.total !== 'number' || r.total <= 0) {
+      p.ready.hidden = true;
+      return;
+    }
     var text = 'Switches ready ' + number(r.ready) + '/' + number(r.total) +
       (r.stale ? ' · ' + plural(r.stale, 'stale heartbeat', 'stale heartbeats') : '');
     var list = Array.isArray(r.switches) ? r.switches : null;
@@ -1416,6 +1423,8 @@
   }
 
   function loadPreview(p) {
+    // Only the latest request's answer is shown (a refresh may overtake one).
+    var seq = p.previewSeq = (p.previewSeq || 0) + 1;
     p.preview.textContent = 'Loading the preview…';
     nativeFetch.call(window, prefix + 'fabrics/' + p.fabricID + '/plan', {
       credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' }
@@ -1424,6 +1433,9 @@
         return { status: res.status, body: body };
       });
     }).then(function (answer) {
+      if (seq !== p.previewSeq) {
+        return;
+      }
       p.preview.textContent = '';
       if (answer.status === 404 && !(answer.body && answer.body.kinds)) {
         p.preview.appendChild(el('p', { id: 'hhgate-preview-unavailable', 'class': 'text-secondary mb-0' },
@@ -1431,13 +1443,16 @@
         return;
       }
       if (answer.status !== 200 || !answer.body || !Array.isArray(answer.body.kinds)) {
-        var msg = answer.body && (answer.body.message || answer.body.detail);
+        // The plan's own answer says why in error; the guard's in message.
+        var msg = answer.body && (answer.body.error || answer.body.message || answer.body.detail);
         p.preview.appendChild(el('p', { 'class': 'text-danger mb-0' }, 'The preview could not be made' + (msg ? ': ' + msg : '.')));
         return;
       }
       renderPlan(p, answer.body);
     }, function () {
-      p.preview.textContent = 'The preview could not be loaded.';
+      if (seq === p.previewSeq) {
+        p.preview.textContent = 'The preview could not be loaded.';
+      }
     });
   }
 
@@ -1450,7 +1465,10 @@
       }
       var tr = el('tr', { 'data-kind': k.kind });
       var first = el('td');
+      // A kind the user opened stays open when the preview reloads.
       var d = el('details');
+      d.open = !!p.openKinds[k.kind];
+      d.addEventListener('toggle', function () { p.openKinds[k.kind] = d.open; });
       d.appendChild(el('summary', {}, k.kind));
       var ul = el('ul', { 'class': 'list-unstyled mb-0 ms-3 small' });
       create.forEach(function (o) { ul.appendChild(el('li', {}, '+ ' + o.name)); });
@@ -1468,19 +1486,24 @@
       tr.appendChild(el('td', { 'data-count': 'held' }, k.error ? 'Not readable: ' + k.error : held));
       rows.push(tr);
     });
-    if (!rows.length) {
-      p.preview.appendChild(el('p', { id: 'hhgate-preview-empty', 'class': 'text-secondary mb-0' }, 'The next sync changes nothing.'));
-    } else {
+    var unreadable = Array.isArray(plan.unreadable) ? plan.unreadable : [];
+    if (rows.length) {
       p.preview.appendChild(table(['Kind', 'Created', 'Updated', 'Deleted', 'Held prunes'], rows, 'Changes the next sync makes, per kind'));
+    } else if (!unreadable.length) {
+      p.preview.appendChild(el('p', { id: 'hhgate-preview-empty', 'class': 'text-secondary mb-0' }, 'The next sync changes nothing.'));
     }
-    if (Array.isArray(plan.unreadable) && plan.unreadable.length) {
-      p.preview.appendChild(el('p', { 'class': 'text-danger small mb-0' }, 'Not readable: ' + plan.unreadable.map(function (u) {
-        return typeof u === 'string' ? u : u.kind || JSON.stringify(u);
-      }).join(', ')));
+    if (unreadable.length) {
+      // {kind, side, error}; kind "" is the fabric as a whole (its cluster
+      // could not be reached, say).
+      var ul = el('ul', { id: 'hhgate-preview-unreadable', 'class': 'text-danger small mb-0 list-unstyled' });
+      unreadable.forEach(function (u) {
+        var sides = { kubernetes: 'Kubernetes', netbox: 'NetBox', gateway: 'the gateway' };
+        ul.appendChild(el('li', {}, 'Not readable (' + (sides[u.side] || u.side || '?') + '): ' +
+          (u.kind || 'the fabric') + (u.error ? ' — ' + u.error : '')));
+      });
+      p.preview.appendChild(ul);
     }
-    if (plan.switches && typeof plan.switches.total === 'number') {
-      showReadiness(p, plan.switches);
-    }
+    showReadiness(p, plan.switches);
   }
 
   function loadJournal(p) {
@@ -1491,7 +1514,9 @@
       return res.ok ? res.json() : Promise.reject(res.status);
     }).then(function (body) {
       var entries = (body && body.results || []).filter(function (e) {
-        return Number(e.assigned_object_id) === p.fabricID && /^Sync from Kubernetes/.test(e.comments || '');
+        // "Sync from Kubernetes triggered by …", "Scheduled sync from
+        // Kubernetes", "Change-driven sync from Kubernetes …" (the controller's).
+        return Number(e.assigned_object_id) === p.fabricID && /^(?:[A-Z][a-z-]+ )?sync from Kubernetes/i.test(e.comments || '');
       }).sort(function (a, b) { return toMs(b.created) - toMs(a.created); }).slice(0, 5);
       p.journal.textContent = '';
       if (!entries.length) {
@@ -1567,7 +1592,21 @@
     }
     on('state', function (data) { showState(p, data); });
     on('progress', function (data) { showProgress(p, data); });
-    on('drift', function (data) { showDrift(p, data); });
+    on('drift', function (data) {
+      showDrift(p, data);
+      // The preview follows the cluster: once a burst of changes has
+      // settled for a second (one plan per burst, not one per change).
+      var grew = data.changes > p.driftChanges;
+      p.driftChanges = data.changes || 0;
+      if (grew && p.opened) {
+        clearTimeout(p.driftPreview);
+        p.driftPreview = setTimeout(function () {
+          if (!p.running) {
+            loadPreview(p);
+          }
+        }, 1000);
+      }
+    });
     on('finished', function (data) {
       showOutcome(p, data);
       if (p.sawRunning) {

@@ -77,12 +77,15 @@ func applyFixture(ctx context.Context, c *kube.Cluster) error {
 }
 
 // readerToken is a token of a ServiceAccount that may get, list and watch
-// the 12 kinds in demoNamespace, as a fabric's kubernetes_token should be.
+// the 12 kinds and the Agents in demoNamespace, as a fabric's
+// kubernetes_token should be.
 func readerToken(ctx context.Context, c *kube.Cluster) (string, error) {
 	groups := map[string][]string{}
 	for _, k := range kinds.All {
 		groups[k.Group] = append(groups[k.Group], k.Resource)
 	}
+	// The fabric's Agents, for switch readiness (read only).
+	groups[kinds.Agent.Group] = append(groups[kinds.Agent.Group], kinds.Agent.Resource)
 	var rules []rbacv1.PolicyRule
 	for g, res := range groups {
 		rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{g}, Resources: res, Verbs: []string{"get", "list", "watch"}})

@@ -5,9 +5,11 @@
 // It starts a real kube-apiserver + etcd with the project's VLAB-like
 // wiring fixture (built once by scripts/build-envtest-bins.sh, cached in
 // ~/.cache/hhgate), the NetBox stand-in (user admin/admin, fabric 1
-// "demo-fabric" pointing at that API server), the gateway with the
-// repository's drop-in Caddyfile and its native sync (HHGATE_SYNC=on) on
-// -listen, and a small demo endpoint on -control that expires the session
+// "demo-fabric" pointing at that API server, sync_enabled with a
+// sync_interval), one Hedgehog Agent per switch (one of them silent, so
+// that its heartbeat is stale), the gateway with the repository's drop-in
+// Caddyfile, its native sync (HHGATE_SYNC=on) and the fabric controller
+// (scheduled and change-driven syncs) on -listen, and a small demo endpoint on -control that expires the session
 // or changes a custom resource, so that the walk-through needs no kubectl.
 // It prints the walk-through and stops everything on Ctrl-C.
 package main
@@ -44,6 +46,14 @@ func main() {
 	}
 }
 
+// The demo fabric's schedule and the controller's debounce: long enough
+// to look at the drift line and the preview after POST /change-cr before
+// the change-driven sync applies it.
+const (
+	syncInterval = 300 * time.Second
+	debounce     = 15 * time.Second
+)
+
 func run(listen, netboxAddr, control, hhgate, caddyfile string, loginTimeout time.Duration, verbose bool) error {
 	// The drop-in Caddyfile warns 2 minutes before the session ends: a
 	// shorter session would show the banner from the first second.
@@ -63,6 +73,9 @@ func run(listen, netboxAddr, control, hhgate, caddyfile string, loginTimeout tim
 		return fmt.Errorf("kube-apiserver: %w", err)
 	}
 	defer cluster.Stop()
+	if err := startAgents(ctx, cluster); err != nil {
+		return fmt.Errorf("kube-apiserver: %w", err)
+	}
 
 	nb, stopNetBox, err := startNetBox(ctx, netboxAddr, loginTimeout, verbose)
 	if err != nil {
@@ -74,9 +87,17 @@ func run(listen, netboxAddr, control, hhgate, caddyfile string, loginTimeout tim
 		return fmt.Errorf("NetBox stand-in: %w", err)
 	}
 
+	// Storage of its own: the last sync results, journal keys and the
+	// controller's lease of an earlier demo (another NetBox) stay out.
+	storage, err := os.MkdirTemp("", "hhgate-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(storage)
 	gw, err := testenv.StartGatewayProcess(hhgate, caddyfile, []string{
 		"HHGATE_LISTEN=:" + port, "HHGATE_BIND=" + host, "HHGATE_ADMIN=off", "NETBOX_UPSTREAM=" + nb.Addr,
-		"NETBOX_STATIC_ROOT=off", "HHGATE_SYNC=on", "HHGATE_NETBOX_TOKEN=" + serviceToken}, os.Stderr)
+		"NETBOX_STATIC_ROOT=off", "HHGATE_SYNC=on", "HHGATE_SYNC_DEBOUNCE=" + debounce.String(),
+		"HHGATE_NETBOX_TOKEN=" + serviceToken, "XDG_DATA_HOME=" + storage}, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -118,7 +139,8 @@ func setUpNetBox(nb *testenv.NetBox, c *kube.Cluster, kubeToken string) (string,
 	}
 	err := nb.Control(http.MethodPost, "fabrics/1/", map[string]any{
 		"kubernetes_server": c.Server, "kubernetes_token": kubeToken, "kubernetes_ca_cert": string(c.CACert),
-		"kubernetes_namespace": demoNamespace, "connection_status": "connected"}, nil)
+		"kubernetes_namespace": demoNamespace, "connection_status": "connected",
+		"sync_enabled": true, "sync_interval": int(syncInterval.Seconds())}, nil)
 	if err != nil {
 		return "", fmt.Errorf("fabric 1: %w", err)
 	}
@@ -145,7 +167,8 @@ func serveDemoEndpoint(addr string, nb *testenv.NetBox, c *kube.Cluster) (*http.
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		fmt.Fprintf(w, "VPC %s/%s got a new label in the cluster.\n", demoNamespace, name)
+		fmt.Fprintf(w, "VPC %s/%s got a new label in the cluster: the fabric page shows the drift line and the preview now; the controller syncs it in %s.\n",
+			demoNamespace, name, debounce)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -161,9 +184,15 @@ hhgate demo (started in %[5]s)
   Kubernetes:              a real kube-apiserver with the VLAB fixture (namespace %[6]s)
 
 Try:
-  1. Sign in, open the fabric page and press "Sync Now": the panel "Sync from
-     Kubernetes" shows the sync running (kinds read, changes written), then its
-     counts; the page's own Sync Status badge and Last Sync change without a reload.
+  1. Sign in and open the fabric page. The panel "Sync from Kubernetes" shows
+     the switches' readiness, "Switches ready 6/7 · 1 stale heartbeat" (the demo
+     beats for six switch agents; leaf-05's is silent), and the preview of the
+     next sync per kind. The gateway's controller imports the fabric by itself
+     within %[7]s of the start (its first scheduled sync: the fabric is
+     sync_enabled with sync_interval %[8]s and was never synced); press "Sync
+     Now" to sync at once. The panel shows the sync running (kinds read, changes
+     written), then its counts; the page's own Sync Status badge and Last Sync
+     change without a reload, and "Last syncs" lists it from the journal.
   2. The expired-session click: expire the session, then press "Sync Now" again:
        curl -X POST %[3]s/expire-session
      A dialog says the session has expired; "Sign in again" opens the login in a
@@ -171,13 +200,13 @@ Try:
      expiry banner shows in the last 2 minutes.)
   3. A change in the cluster, without kubectl:
        curl -X POST %[3]s/change-cr
-     Press "Refresh preview": where the gateway serves the plan of the next sync
-     the preview lists the VPC as updated (~1); otherwise it says the preview is
-     unavailable. "Sync now" beside it syncs: the panel shows "1 updated". With
-     the controller in the gateway, the drift line and the sync follow by themselves.
-  4. The readiness line ("Ready 7/8 · 1 stale heartbeat") shows when the sync
-     reports switch readiness (switches_ready/_total/_stale in its stats).
+     The panel shows "1 change in the cluster since the last sync" by itself,
+     and the preview lists the VPC as updated (~1; expand it for its name and
+     changed fields). %[9]s after the change the controller syncs it: the panel
+     says "1 updated", the drift line clears and "Last syncs" lists a
+     "Change-driven sync from Kubernetes". Or press "Sync now" beside the preview.
 Ctrl-C stops everything.
 
-`, url, netboxURL, control, loginTimeout, took.Round(100*time.Millisecond), demoNamespace)
+`, url, netboxURL, control, loginTimeout, took.Round(100*time.Millisecond), demoNamespace,
+		syncInterval/10, syncInterval, debounce)
 }
