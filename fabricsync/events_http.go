@@ -46,9 +46,7 @@ func (h *Handler) Close() {
 // and drift, for a user NetBox lets view the fabric.
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request, fabricID int) {
 	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		netboxhttp.Write(w, http.StatusMethodNotAllowed, netboxhttp.NewBody(CodeMethodNotAllowed,
-			fmt.Sprintf("%s is not allowed here; use GET.", r.Method), ""))
+		refuseMethod(w, r, http.MethodGet)
 		return
 	}
 	authCtx, cancel := context.WithTimeout(r.Context(), 30*time.Second)

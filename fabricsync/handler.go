@@ -164,9 +164,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, next func(http.R
 		return nil
 	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		netboxhttp.Write(w, http.StatusMethodNotAllowed, netboxhttp.NewBody(CodeMethodNotAllowed,
-			fmt.Sprintf("%s is not allowed here; use POST.", r.Method), ""))
+		refuseMethod(w, r, http.MethodPost)
 		return nil
 	}
 	// A PATCH that changes nothing: NetBox checks the change permission
@@ -261,4 +259,12 @@ func syncStatus(code string) int {
 
 func verdictName(v verdict) string {
 	return [...]string{"allowed", "not_authenticated", "csrf_failed", "permission_denied", "not_found", "netbox_unavailable"}[v]
+}
+
+// refuseMethod answers a method the URL does not take, in the JSON
+// contract, naming the one it does.
+func refuseMethod(w http.ResponseWriter, r *http.Request, allowed string) {
+	w.Header().Set("Allow", allowed)
+	netboxhttp.Write(w, http.StatusMethodNotAllowed, netboxhttp.NewBody(CodeMethodNotAllowed,
+		fmt.Sprintf("%s is not allowed here; use %s.", r.Method, allowed), ""))
 }

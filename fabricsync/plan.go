@@ -2,7 +2,6 @@ package fabricsync
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -17,9 +16,7 @@ import (
 // fabric; the plan itself is read with the service token, as a sync.
 func (h *Handler) servePlan(w http.ResponseWriter, r *http.Request, fabricID int) {
 	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		netboxhttp.Write(w, http.StatusMethodNotAllowed, netboxhttp.NewBody(CodeMethodNotAllowed,
-			fmt.Sprintf("%s is not allowed here; use GET.", r.Method), ""))
+		refuseMethod(w, r, http.MethodGet)
 		return
 	}
 	authCtx, cancel := context.WithTimeout(r.Context(), 30*time.Second)

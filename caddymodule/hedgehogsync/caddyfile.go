@@ -1,7 +1,6 @@
 package hedgehogsync
 
 import (
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
@@ -45,7 +44,7 @@ func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		"shutdown_drain":           netboxsite.Duration(&hs.ShutdownDrain),
 		"max_prune":                readMaxPrune(&hs.MaxPrune),
 		"controller":               readOnOff(&hs.Controller),
-		"debounce":                 readPositiveDuration(&hs.Debounce),
+		"debounce":                 netboxsite.PositiveDuration(&hs.Debounce),
 	})
 }
 
@@ -76,25 +75,6 @@ func readOnOff(dst **bool) netboxsite.ReadOption {
 		}
 		on := value == "on"
 		*dst = &on
-		return nil
-	}
-}
-
-// readPositiveDuration reads a Caddy duration above zero.
-func readPositiveDuration(dst *caddy.Duration) netboxsite.ReadOption {
-	return func(d *caddyfile.Dispenser, option string) error {
-		var value string
-		if !d.AllArgs(&value) {
-			return d.ArgErr()
-		}
-		dur, err := caddy.ParseDuration(value)
-		if err != nil {
-			return d.Errf("%s: %v", option, err)
-		}
-		if dur <= 0 {
-			return d.Errf("%s: %q must be positive", option, value)
-		}
-		*dst = caddy.Duration(dur)
 		return nil
 	}
 }

@@ -93,7 +93,12 @@ func OptionalList(dst *[]string) ReadOption {
 }
 
 // Duration reads one Caddy duration ("90s", "5m", "1d").
-func Duration(dst *caddy.Duration) ReadOption {
+func Duration(dst *caddy.Duration) ReadOption { return duration(dst, false) }
+
+// PositiveDuration reads one Caddy duration above zero.
+func PositiveDuration(dst *caddy.Duration) ReadOption { return duration(dst, true) }
+
+func duration(dst *caddy.Duration, positive bool) ReadOption {
 	return func(d *caddyfile.Dispenser, option string) error {
 		var value string
 		if !d.AllArgs(&value) {
@@ -102,6 +107,9 @@ func Duration(dst *caddy.Duration) ReadOption {
 		dur, err := caddy.ParseDuration(value)
 		if err != nil {
 			return d.Errf("%s: %v", option, err)
+		}
+		if positive && dur <= 0 {
+			return d.Errf("%s: %q must be positive", option, value)
 		}
 		*dst = caddy.Duration(dur)
 		return nil
