@@ -100,8 +100,19 @@ func readinessShown(tab *browser.Tab) string {
 // as …", which stays) would take the click.
 func clickCentered(tab *browser.Tab, css string) {
 	browser.Eval[bool](tab, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: 'center'}), true)`, css))
+	tab.WaitFor(css+" to stop moving", fmt.Sprintf(stableBox, css, css))
 	tab.Click(css)
 }
+
+// stableBox is true once the element's box read the same in three polls
+// in a row: the panel's journal and preview load around it and move it,
+// and a click aimed at a moving button misses.
+const stableBox = `(() => {
+	const r = document.querySelector(%q).getBoundingClientRect(), box = [r.x, r.y, r.width, r.height].join();
+	const prev = (window.hhgateStable || {})[%q], n = prev && prev.box === box ? prev.n + 1 : 0;
+	window.hhgateStable = Object.assign(window.hhgateStable || {}, {[%[1]q]: {box, n}});
+	return n >= 2;
+})()`
 
 // waitPageSettled waits until the page's texts followed the sync that
 // ended (its badge, the plugin's htmx partial, journal entries journaled
