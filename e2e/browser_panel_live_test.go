@@ -228,6 +228,11 @@ func TestBrowserFabricPanelReadinessAndPreviewMatchTheSync(t *testing.T) {
 	if got := readinessShown(tab); got != readiness {
 		t.Errorf("readiness from the plan %q, want %q", got, readiness)
 	}
+	// Each switch on demand: the line opens to the plan's list.
+	switches := browser.Eval[string](tab, `Array.from(document.querySelectorAll('#hhgate-panel-readiness li')).map(li => li.textContent).join('; ')`)
+	if want := "leaf-01: ready; leaf-02: ready; leaf-03: not ready (applied generation 2 of 3); leaf-04: stale heartbeat; spine-01: ready"; switches != want {
+		t.Errorf("switches on demand %q, want %q", switches, want)
+	}
 	import1 := previewCounts(t, tab)
 	if n := sumColumn(import1, 0); n != len(objs) || sumColumn(import1, 1)+sumColumn(import1, 2) != 0 {
 		t.Errorf("preview of the import %v: want %d creations and nothing else", import1, len(objs))

@@ -313,6 +313,9 @@ func TestSwitchReadinessFromAgents(t *testing.T) {
 	if p.Switches == nil || *p.Switches != (struct{ Ready, Total, Stale int }{3, 5, 1}) {
 		t.Errorf("plan switches: %.300s", body)
 	}
+	if !strings.Contains(fmt.Sprintf("%s", body), `{"name":"leaf-04","state":"stale heartbeat","ready":false,"stale":true}`) {
+		t.Errorf("plan does not list leaf-04 as stale: %.600s", body)
+	}
 	a := s.syncOn(t, sess, gw, id)
 	if !a.Success || a.Stats.SwitchesReady == nil || *a.Stats.SwitchesReady != 3 || *a.Stats.SwitchesTotal != 5 || *a.Stats.SwitchesStale != 1 {
 		t.Fatalf("sync readiness: %+v", a)

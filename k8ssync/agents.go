@@ -1,7 +1,10 @@
 package k8ssync
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,6 +27,19 @@ type Readiness struct {
 	// Stale switches sent no heartbeat for more than StaleHeartbeat
 	// (or never sent one).
 	Stale int `json:"stale"`
+	// Switches is each switch's state, by name, for the plan (the page's
+	// readiness line opens to it); sync answers carry the counts only.
+	Switches []SwitchState `json:"switches,omitempty"`
+}
+
+// SwitchState is one switch as its Agent reports it. State is what a
+// person reads: "ready", "stale heartbeat" or "not ready (applied
+// generation 2 of 3)".
+type SwitchState struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+	Ready bool   `json:"ready"`
+	Stale bool   `json:"stale"`
 }
 
 // readiness counts agents at now. A switch with a stale heartbeat is not
@@ -33,16 +49,24 @@ type Readiness struct {
 func readiness(agents []kube.AgentStatus, now time.Time) Readiness {
 	r := Readiness{Total: len(agents)}
 	for _, a := range agents {
-		stale := a.LastHeartbeat.IsZero() || now.Sub(a.LastHeartbeat) > StaleHeartbeat
+		sw := SwitchState{Name: a.Name, State: fmt.Sprintf("not ready (applied generation %d of %d)", a.LastAppliedGen, a.Generation)}
+		sw.Stale = a.LastHeartbeat.IsZero() || now.Sub(a.LastHeartbeat) > StaleHeartbeat
 		switch {
-		case stale:
+		case sw.Stale:
 			r.Stale++
+			sw.State = "stale heartbeat"
 		case a.Generation > 0 && a.LastAppliedGen == a.Generation:
 			r.Ready++
+			sw.Ready, sw.State = true, "ready"
 		}
+		r.Switches = append(r.Switches, sw)
 	}
+	slices.SortFunc(r.Switches, func(a, b SwitchState) int { return cmp.Compare(a.Name, b.Name) })
 	return r
 }
+
+// counts is r's ready, total and stale, comparable.
+func (r Readiness) counts() [3]int { return [3]int{r.Ready, r.Total, r.Stale} }
 
 // readAgents reads the fabric's Agents and counts ready switches. Any
 // failure (no Agent CRD, RBAC without agents, an API error) leaves

@@ -2,6 +2,7 @@ package k8ssync
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -27,11 +28,11 @@ func TestReadinessCounts(t *testing.T) {
 		{"no heartbeat ever", kube.AgentStatus{Generation: 1, LastAppliedGen: 1}, Readiness{Total: 1, Stale: 1}},
 		{"heartbeat from the future (clock skew)", agent(2, 2, -5*time.Second), Readiness{Ready: 1, Total: 1}},
 	} {
-		if got := readiness([]kube.AgentStatus{tc.agent}, now); got != tc.want {
+		if got := readiness([]kube.AgentStatus{tc.agent}, now); got.counts() != tc.want.counts() || len(got.Switches) != 1 {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 		}
 	}
-	if got := readiness(nil, now); got != (Readiness{}) {
+	if got := readiness(nil, now); got.counts() != [3]int{} || got.Switches != nil {
 		t.Errorf("no agents: %+v", got)
 	}
 }
@@ -54,8 +55,19 @@ func TestSyncAndPlanReportSwitchReadiness(t *testing.T) {
 	if !res.Success || s.SwitchesReady == nil || *s.SwitchesReady != 3 || *s.SwitchesTotal != 5 || *s.SwitchesStale != 1 {
 		t.Fatalf("sync = %s, switches %v/%v stale %v", res.Code, deref(s.SwitchesReady), deref(s.SwitchesTotal), deref(s.SwitchesStale))
 	}
-	if p := h.plan(); p.Switches == nil || *p.Switches != (Readiness{Ready: 3, Total: 5, Stale: 1}) {
-		t.Errorf("plan switches = %+v", p.Switches)
+	p := h.plan()
+	if p.Switches == nil || p.Switches.counts() != [3]int{3, 5, 1} {
+		t.Fatalf("plan switches = %+v", p.Switches)
+	}
+	want := []SwitchState{
+		{Name: "leaf-01", State: "ready", Ready: true},
+		{Name: "leaf-02", State: "ready", Ready: true},
+		{Name: "leaf-03", State: "not ready (applied generation 4 of 5)"},
+		{Name: "leaf-04", State: "stale heartbeat", Stale: true},
+		{Name: "spine-01", State: "ready", Ready: true},
+	}
+	if !slices.Equal(p.Switches.Switches, want) {
+		t.Errorf("plan's switches:\n got %+v\nwant %+v", p.Switches.Switches, want)
 	}
 }
 
