@@ -313,7 +313,7 @@ func TestSwitchReadinessFromAgents(t *testing.T) {
 	if p.Switches == nil || *p.Switches != (struct{ Ready, Total, Stale int }{3, 5, 1}) {
 		t.Errorf("plan switches: %.300s", body)
 	}
-	if !strings.Contains(fmt.Sprintf("%s", body), `{"name":"leaf-04","state":"stale heartbeat","ready":false,"stale":true}`) {
+	if !strings.Contains(string(body), `{"name":"leaf-04","state":"stale heartbeat","ready":false,"stale":true}`) {
 		t.Errorf("plan does not list leaf-04 as stale: %.600s", body)
 	}
 	a := s.syncOn(t, sess, gw, id)
