@@ -47,7 +47,8 @@ func (r *run) finish(parent context.Context) (res Result) {
 	} else {
 		res.Stats.Status = netbox.SyncError
 		if code == CodePruneHeld {
-			res.Stats.Status = statusOutOfSync
+			// NetBox knowingly keeps objects the cluster no longer has.
+			res.Stats.Status = netbox.SyncOutOfSync
 		}
 		res.Code = code
 		res.Error = r.red.clean(r.humanError(code))

@@ -15,10 +15,6 @@ const DefaultMaxPrune = 50
 // deletions of at least one kind because they exceeded max_prune.
 const CodePruneHeld = "prune_held"
 
-// statusOutOfSync is the fabric's sync_status after held deletions:
-// NetBox knowingly keeps objects the cluster no longer has.
-const statusOutOfSync = "out_of_sync"
-
 // PruneHeld says that a kind's deletions were held: Count objects would
 // have been deleted out of Total that NetBox holds for the fabric.
 type PruneHeld struct {

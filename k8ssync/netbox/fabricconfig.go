@@ -45,5 +45,5 @@ func (c *Client) ListFabricConfigs(ctx context.Context) ([]FabricConfig, error) 
 }
 
 // SyncOutOfSync is the plugin's sync_status for a fabric whose cluster
-// changed since its last sync.
+// changed since its last sync, or whose deletions max_prune held.
 const SyncOutOfSync = "out_of_sync"
