@@ -73,16 +73,7 @@ func TestBrowserDemoPagesLookLikeNetBox(t *testing.T) {
 	waitForCond(t, 30*time.Second, "the controller's watches", func() bool {
 		return hedgehogWatches(t, s.cluster)-before >= len(kinds.All)
 	})
-	var vpc string
-	for _, o := range objs {
-		if o.Kind == "VPC" {
-			vpc = o.Name
-			break
-		}
-	}
-	obj := s.cluster.Get(t, "VPC", s.namespace, vpc)
-	obj.SetLabels(map[string]string{"demo.hhgate.dev/changed": "1"})
-	s.cluster.Update(t, obj)
+	relabelFirstVPC(t, s.cluster, s.namespace, objs, map[string]string{"demo.hhgate.dev/changed": "1"})
 	tab.WaitFor("the drift line", `/^1 change in the cluster since the last sync/.test(document.querySelector('#hhgate-panel-drift').textContent)`)
 	// The preview follows the drift by itself (no "Refresh preview").
 	tab.WaitFor("the preview of the change", previewTable)

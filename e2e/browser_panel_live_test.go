@@ -160,16 +160,7 @@ func TestBrowserFabricPanelShowsDriftUntilTheControllersSync(t *testing.T) {
 			.observe(drift, {childList: true, characterData: true, subtree: true, attributes: true});
 		return true;
 	})()`)
-	var vpc string
-	for _, o := range objs {
-		if o.Kind == "VPC" {
-			vpc = o.Name
-			break
-		}
-	}
-	obj := s.cluster.Get(t, "VPC", s.namespace, vpc)
-	obj.SetLabels(map[string]string{"changed-by": "panel-test"})
-	s.cluster.Update(t, obj)
+	relabelFirstVPC(t, s.cluster, s.namespace, objs, map[string]string{"changed-by": "panel-test"})
 	changed := time.Now()
 	tab.WaitFor("the drift line", `window.hhgateTestDrift.some(l => l.startsWith('1 change in the cluster since the last sync'))`)
 	shown := time.Since(changed)
@@ -287,4 +278,17 @@ func TestBrowserFabricPanelReadinessAndPreviewMatchTheSync(t *testing.T) {
 
 func (c kindCounts) plus(o kindCounts) kindCounts {
 	return kindCounts{c[0] + o[0], c[1] + o[1], c[2] + o[2]}
+}
+
+// relabelFirstVPC sets labels on the fixture's first VPC in the cluster:
+// a change the controller's watches see.
+func relabelFirstVPC(t *testing.T, cluster *kube.Cluster, namespace string, objs []kube.Object, labels map[string]string) {
+	t.Helper()
+	i := slices.IndexFunc(objs, func(o kube.Object) bool { return o.Kind == "VPC" })
+	if i < 0 {
+		t.Fatal("the fixture has no VPC")
+	}
+	obj := cluster.Get(t, "VPC", namespace, objs[i].Name)
+	obj.SetLabels(labels)
+	cluster.Update(t, obj)
 }

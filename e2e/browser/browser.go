@@ -311,26 +311,18 @@ func (tab *Tab) OnNewDocument(script string) {
 // <artifacts>/<test>-<name>.png and returns the file's path.
 func (tab *Tab) Screenshot(name string) string {
 	tab.t.Helper()
-	dir, err := ArtifactDir()
-	if err != nil {
-		tab.t.Fatalf("no artifact directory: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(tab.ctx, WaitTimeout)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tab.t.Fatalf("tab %s: screenshot: %v", tab.Name, err)
-	}
-	file := filepath.Join(dir, safeName(tab.t.Name())+"-"+safeName(name)+".png")
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		tab.t.Fatalf("saving the screenshot: %v", err)
-	}
-	return file
+	return tab.saveShot(name, "screenshot", chromedp.CaptureScreenshot())
 }
 
 // FullScreenshot saves a screenshot of the whole page (not only the
 // viewport) as <artifacts>/<test>-<name>.png and returns the file's path.
 func (tab *Tab) FullScreenshot(name string) string {
+	tab.t.Helper()
+	return tab.saveShot(name, "full screenshot", chromedp.FullScreenshot(100))
+}
+
+// saveShot runs a screenshot action and writes its image to the artifacts.
+func (tab *Tab) saveShot(name, what string, shot chromedp.Action[[]byte]) string {
 	tab.t.Helper()
 	dir, err := ArtifactDir()
 	if err != nil {
@@ -338,9 +330,9 @@ func (tab *Tab) FullScreenshot(name string) string {
 	}
 	ctx, cancel := context.WithTimeout(tab.ctx, WaitTimeout)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
-		tab.t.Fatalf("tab %s: full screenshot: %v", tab.Name, err)
+		tab.t.Fatalf("tab %s: %s: %v", tab.Name, what, err)
 	}
 	file := filepath.Join(dir, safeName(tab.t.Name())+"-"+safeName(name)+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
