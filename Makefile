@@ -43,7 +43,7 @@ lint: $(STATICCHECK)
 # The whole suite: unit tests (fuzz seed corpora included) and, with
 # -tags e2e, the end-to-end tests through the built gateway against the
 # Django stand-in, a real kube-apiserver (built once into ~/.cache/hhgate,
-# about 7-13 minutes the first time) and headless Chromium.
+# 7 to 25 minutes the first time on 2 cores) and headless Chromium.
 test: deps build lint
 	KUBEBUILDER_ASSETS=$$(bash scripts/build-envtest-bins.sh | tail -1) \
 	HHGATE_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 30m -tags e2e $(PKGS)

@@ -44,7 +44,7 @@ if have_bins; then
 fi
 
 echo "building kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION for the Kubernetes tests" \
-     "(first run only, about 7 minutes; cached in $dest)…" >&2
+     "(first run only, 7 to 25 minutes on 2 cores, longer while other builds run; cached in $dest)…" >&2
 start=$(date +%s)
 
 # Leftovers of interrupted builds (we hold the lock, so none is running).
