@@ -13,10 +13,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 const prefix = "/api/plugins/hedgehog/"
@@ -54,6 +56,11 @@ type Server struct {
 	allowBlank bool
 	// ignoreFields emulates NetBox before 4.0, which has no ?fields=.
 	ignoreFields bool
+	// ignoreOrdering emulates NetBox before 3.2, which has no ?ordering=.
+	ignoreOrdering bool
+	// saves numbers the saves: last_updated is a microsecond per save
+	// after a fixed instant, so that it always grows.
+	saves int64
 	fault        func(r Request) Fault
 }
 
@@ -123,6 +130,36 @@ func (s *Server) IgnoreFields(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ignoreFields = on
+}
+
+// IgnoreOrdering makes lists ignore ?ordering= (always by id), as NetBox
+// before 3.2 does.
+func (s *Server) IgnoreOrdering(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ignoreOrdering = on
+}
+
+// Edit changes the row of route with that name as an edit in NetBox's UI
+// would (last_updated moves on); it reports whether the row exists.
+func (s *Server) Edit(route, name string, fn func(row map[string]any)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.rows[route] {
+		if r["name"] == name {
+			fn(r)
+			s.saved(r)
+			return true
+		}
+	}
+	return false
+}
+
+// saved sets last_updated as NetBox's auto_now does on every save.
+func (s *Server) saved(row map[string]any) {
+	s.saves++
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(s.saves) * time.Microsecond)
+	row["last_updated"] = at.Format("2006-01-02T15:04:05.000000Z07:00")
 }
 
 // SetFault installs fn, called for every request before normal handling.
@@ -270,7 +307,7 @@ func (s *Server) list(w http.ResponseWriter, route string, r *http.Request) {
 	}
 	limit = min(limit, 1000) // NetBox's MAX_PAGE_SIZE
 	offset, _ := strconv.Atoi(q.Get("offset"))
-	rows := s.rows[route]
+	rows := s.ordered(route, q.Get("ordering"))
 	offset = min(max(offset, 0), len(rows))
 	end := min(offset+limit, len(rows))
 	page := rows[offset:end]
@@ -282,6 +319,32 @@ func (s *Server) list(w http.ResponseWriter, route string, r *http.Request) {
 		next = fmt.Sprintf("%s%s%s/?limit=%d&offset=%d", s.URL, prefix, route, limit, end)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"count": len(rows), "next": next, "previous": nil, "results": page})
+}
+
+// ordered is route's rows in ?ordering= order: id (the default) or
+// last_updated, either way round, ties by id as with Django's ordering
+// plus the model's.
+func (s *Server) ordered(route, ordering string) []map[string]any {
+	rows := s.rows[route]
+	field, desc := strings.CutPrefix(ordering, "-")
+	if s.ignoreOrdering || (field != "last_updated" && !(field == "id" && desc)) {
+		return rows
+	}
+	out := slices.Clone(rows)
+	slices.SortStableFunc(out, func(a, b map[string]any) int {
+		c := 0
+		if field == "last_updated" {
+			c = strings.Compare(fmt.Sprint(a["last_updated"]), fmt.Sprint(b["last_updated"]))
+		}
+		if c == 0 {
+			c = a["id"].(int) - b["id"].(int)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	return out
 }
 
 // only is NetBox 4's ?fields=: each row with just the named fields that
@@ -371,6 +434,7 @@ func (s *Server) update(w http.ResponseWriter, route string, body []byte) {
 			row[k] = v
 		}
 		row["id"] = id
+		s.saved(row)
 	}
 	writeJSON(w, http.StatusOK, updated)
 }
@@ -458,6 +522,7 @@ func (s *Server) store(route string, row map[string]any) {
 		row["id"] = s.nextID
 		s.nextID++
 	}
+	s.saved(row)
 	rows := append(s.rows[route], row)
 	s.rows[route] = rows
 	if len(rows) < 2 || rows[len(rows)-2]["id"].(int) < row["id"].(int) {
