@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
 )
@@ -64,11 +65,14 @@ type ReaderOptions struct {
 	Parallelism int
 	// Logger receives one debug line per kind; default no logging.
 	Logger *zap.Logger
+	// Metadata, when set, serves Fingerprint (metadata-only lists).
+	Metadata metadata.Interface
 }
 
 // Reader lists the synced kinds in one namespace.
 type Reader struct {
 	client      dynamic.Interface
+	meta        metadata.Interface
 	namespace   string
 	pageSize    int64
 	parallelism int
@@ -91,7 +95,7 @@ func NewReader(client dynamic.Interface, namespace string, o ReaderOptions) *Rea
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
 	}
-	return &Reader{client: client, namespace: namespace, pageSize: o.PageSize, parallelism: o.Parallelism, log: o.Logger}
+	return &Reader{client: client, meta: o.Metadata, namespace: namespace, pageSize: o.PageSize, parallelism: o.Parallelism, log: o.Logger}
 }
 
 // Namespace is the namespace the reader lists.
