@@ -73,3 +73,45 @@ func keys(m map[string]any) []string {
 func without(all []string, drop ...string) []string {
 	return slices.DeleteFunc(slices.Clone(all), func(s string) bool { return slices.Contains(drop, s) })
 }
+
+// NetBox >= 3.2 sorts lists by ?ordering= (any serializer field, "-" for
+// descending); every save moves last_updated. NetBox 3.1 (the NETBOX3
+// mode) ignores the parameter: the model's order (fabric, namespace,
+// name). The sync's change marks rest on both (k8ssync/netbox/changemark.go).
+func TestPluginAPIOrderingAndLastUpdated(t *testing.T) {
+	for _, version := range []NetBoxVersion{NetBox4, NetBox3} {
+		t.Run("netbox"+string(version), func(t *testing.T) {
+			nb := StartNetBox(t, NetBoxOptions{Version: version})
+			nb.CreateUser(t, User{Username: "admin", Password: "admin-pw", Superuser: true, Token: pluginAdminToken})
+			admin := pluginClient{t: t, nb: nb, token: pluginAdminToken}
+			fab := nb.CreateFabric(t, map[string]any{"name": "fab-1"})
+			var objs []any
+			for _, name := range []string{"vpc-b", "vpc-a", "vpc-c"} {
+				objs = append(objs, crdObject(fab, name, map[string]any{"n": name}))
+			}
+			created := admin.want(http.MethodPost, "vpcs/", objs, http.StatusCreated).([]any)
+			first := created[0].(map[string]any) // vpc-b, saved first
+			newest := func() map[string]any {
+				page := admin.want(http.MethodGet, "vpcs/?ordering=-last_updated&limit=1", nil, http.StatusOK).(map[string]any)
+				return page["results"].([]any)[0].(map[string]any)
+			}
+			before := newest()
+			admin.want(http.MethodPatch, fmt.Sprintf("vpcs/%v/", first["id"]), map[string]any{"spec": map[string]any{"edited": true}}, http.StatusOK)
+			after := newest()
+			edited := admin.want(http.MethodGet, fmt.Sprintf("vpcs/%v/", first["id"]), nil, http.StatusOK).(map[string]any)
+			if edited["last_updated"] == first["last_updated"] || edited["last_updated"] == nil {
+				t.Errorf("last_updated %v after the edit, %v before", edited["last_updated"], first["last_updated"])
+			}
+			if version == NetBox4 {
+				if after["name"] != "vpc-b" || before["name"] != "vpc-c" {
+					t.Errorf("newest first: %v before the edit, %v after; want vpc-c, then vpc-b", before["name"], after["name"])
+				}
+				return
+			}
+			// The model's order: vpc-a first, whatever was asked.
+			if before["name"] != "vpc-a" || after["name"] != "vpc-a" {
+				t.Errorf("NetBox 3.1 ordered by %v then %v, want the model's order (vpc-a)", before["name"], after["name"])
+			}
+		})
+	}
+}

@@ -230,6 +230,9 @@ REST_FRAMEWORK = {
     'DEFAULT_PERMISSION_CLASSES': (
         'standin.authentication.TokenPermissions',
     ),
+    # NetBox >= 3.2 adds OrderingFilter (?ordering=, #8995) after DjangoFilterBackend, which filters
+    # nothing on the plugin's viewsets (no filterset): 3.1, the NETBOX3 mode, has neither.
+    'DEFAULT_FILTER_BACKENDS': () if NETBOX3 else ('rest_framework.filters.OrderingFilter',),
     'DEFAULT_PAGINATION_CLASS': 'standin.api.OptionalLimitOffsetPagination',
     'DEFAULT_RENDERER_CLASSES': (
         'rest_framework.renderers.JSONRenderer',

@@ -84,8 +84,9 @@ class NetBoxModelViewSet(BulkUpdateModelMixin,
                          mixins.DestroyModelMixin,
                          mixins.ListModelMixin,
                          GenericViewSet):
-    """No filter backends: query parameters other than limit/offset, fields, omit and brief are
-    ignored. Like NetBox >= 4.0 (BaseViewSet.field_kwargs), ?fields=a,b renders only those fields
+    """No filters: query parameters other than limit/offset, ordering, fields, omit and brief are
+    ignored. ?ordering=a,-b sorts by serializer fields as NetBox >= 3.2 does (DRF's OrderingFilter,
+    settings.REST_FRAMEWORK), and is ignored with STANDIN_NETBOX_VERSION=3. Like NetBox >= 4.0 (BaseViewSet.field_kwargs), ?fields=a,b renders only those fields
     (unknown names are dropped silently), ?omit=a,b all but those, and ?brief=1 the serializer's
     Meta.brief_fields when it has any; with STANDIN_NETBOX_VERSION=3 all three are ignored, as
     NetBox 3.x has no dynamic fields."""
