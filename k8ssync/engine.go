@@ -18,6 +18,7 @@ type Engine struct {
 	o      Options
 	netbox *netbox.Client
 	log    *zap.Logger
+	marks  markStore // change marks of the kinds found in sync (marks.go)
 }
 
 // New returns an Engine for the NetBox at o.NetBoxURL.

@@ -29,6 +29,9 @@ type kindSync struct {
 
 	// creates and updates are planned writes not sent yet (< BatchSize).
 	creates, updates []diff.Write
+	// fp fingerprints what Kubernetes listed, for the kind's change mark
+	// (nil: the kind was confirmed unchanged by its marks, not listed).
+	fp *kube.FingerprintBuilder
 
 	// For a plan (dry run) only: the kind's entry, and NetBox's compared
 	// fields per key so that an update can name the fields it changes.
@@ -36,12 +39,14 @@ type kindSync struct {
 	objects map[diff.Key]*netbox.Object
 }
 
-// syncKinds syncs every kind: NetBox's objects are read into one index per
-// kind (a few routes at a time) while Kubernetes is listed (a few kinds at
-// a time, each kind as soon as its index is ready); every page's creates
-// and updates are sent as batches fill. Deletes come last, once every kind
-// was listed: only then is it known which kinds were listed completely
-// with the cluster reachable throughout.
+// syncKinds syncs every kind: the kinds whose change marks still hold are
+// counted unchanged (marks.go); the others are compared in full: NetBox's
+// objects are read into one index per kind (a few routes at a time) while
+// Kubernetes is listed (a few kinds at a time, each kind as soon as its
+// index is ready); every page's creates and updates are sent as batches
+// fill. Deletes come last, once every kind was listed: only then is it
+// known which kinds were listed completely with the cluster reachable
+// throughout.
 func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 	ks := make([]*kindSync, len(kinds.All))
 	for i, k := range kinds.All {
@@ -52,14 +57,38 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 			ks[i].objects = map[diff.Key]*netbox.Object{}
 		}
 	}
+	var marks []netboxMark
+	confirmed := make([]*kube.Fingerprint, len(ks))
+	if r.marksOn() {
+		marks = r.readMarks(ctx)
+		confirmed = r.confirmUnchanged(ctx, reader, marks)
+	}
+	var full []*kindSync
+	var fullKinds []kinds.Kind
+	for i, s := range ks {
+		if confirmed[i] == nil {
+			s.fp = kube.NewFingerprintBuilder()
+			full, fullKinds = append(full, s), append(fullKinds, s.k)
+		}
+	}
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		r.readNetBox(ctx, ks)
-	}()
-	r.listings = reader.StreamAll(ctx, kinds.All, func(i int) kube.Visit { return r.visitor(ctx, ks[i]) })
+	wg.Go(func() { r.readNetBox(ctx, full) })
+	listed := reader.StreamAll(ctx, fullKinds, func(i int) kube.Visit {
+		s := full[i]
+		visit := r.visitor(ctx, s)
+		return func(res kube.Resource) { s.fp.AddResource(&res); visit(res) }
+	})
 	wg.Wait()
+	r.listings = make([]kube.Listing, len(ks))
+	for i, j := 0, 0; i < len(ks); i++ {
+		if fp := confirmed[i]; fp != nil {
+			r.listings[i] = kube.Listing{Kind: ks[i].k, Status: kube.StatusOK, Count: fp.Count}
+			ks[i].stats.Unchanged, ks[i].stats.ByChangeMarks = fp.Count, true
+			continue
+		}
+		r.listings[i] = listed[j]
+		j++
+	}
 	r.noteConnection()
 	r.readAgents(ctx, reader)
 
@@ -68,6 +97,9 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 	}
 	for i, s := range ks {
 		r.deletes(ctx, s, r.listings[i])
+		if marks != nil && confirmed[i] == nil {
+			r.recordMark(s, r.listings[i], marks[i])
+		}
 	}
 }
 

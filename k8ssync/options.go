@@ -67,6 +67,11 @@ type Options struct {
 	NewMetadataClient func(*rest.Config) (metadata.Interface, error)
 	// UserAgent is sent to the API server; default "hhgate-fabric-sync".
 	UserAgent string
+	// FullCompareEvery is the longest a kind of a fabric is counted
+	// unchanged on its change marks alone (marks.go) before it is compared
+	// in full again; 0 picks DefaultFullCompareEvery (1h), a negative
+	// value turns change marks off (every sync compares in full).
+	FullCompareEvery time.Duration
 	// ObserveNetBox is told about every NetBox request and retry
 	// (metrics); optional.
 	ObserveNetBox netbox.Observer
@@ -108,6 +113,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.KubeRequestTimeout <= 0 {
 		o.KubeRequestTimeout = 30 * time.Second
+	}
+	if o.FullCompareEvery == 0 {
+		o.FullCompareEvery = DefaultFullCompareEvery
 	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()

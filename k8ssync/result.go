@@ -121,6 +121,9 @@ type KindStats struct {
 	Status string `json:"status"`
 	// Error is why the kind failed as a whole.
 	Error string `json:"error,omitempty"`
+	// ByChangeMarks is set when the kind was counted unchanged from its
+	// change marks, without reading its objects (marks.go).
+	ByChangeMarks bool `json:"by_change_marks,omitempty"`
 	// PruneHeld is set when max_prune held this kind's deletions (Deleted
 	// is then 0).
 	PruneHeld *PruneHeld `json:"prune_held,omitempty"`

@@ -10,6 +10,8 @@ import (
 
 	"go.uber.org/zap"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
 	"github.com/hhgate/hhgate/k8ssync/kube"
@@ -121,6 +123,7 @@ func (r *run) execute(ctx context.Context) {
 	if err != nil {
 		if netbox.IsNotFound(err) {
 			r.fabricMissing = true
+			r.e.marks.dropFabric(r.id)
 			r.addError("", "", "read_fabric", fmt.Sprintf("fabric %d not found", r.id))
 			return
 		}
@@ -160,6 +163,19 @@ func (r *run) markSyncing(ctx context.Context) bool {
 	return false
 }
 
+// metadataClient is the client of the change marks' metadata lists; nil
+// (every kind compared in full) when it cannot be built or marks are off.
+func (r *run) metadataClient(cfg *rest.Config) metadata.Interface {
+	if !r.marksOn() {
+		return nil
+	}
+	c, err := r.e.newMetadataClient(cfg)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
 // connect builds the fabric's Kubernetes reader. A configuration that
 // cannot work (no server, a CA that is not PEM) is a connection error.
 func (r *run) connect() *kube.Reader {
@@ -179,6 +195,7 @@ func (r *run) connect() *kube.Reader {
 			return kube.NewReader(client, r.fabric.KubernetesNamespace, kube.ReaderOptions{
 				PageSize: r.e.o.PageSize,
 				Logger:   r.e.log.Named("kube").With(zap.Int("fabric", r.id)),
+				Metadata: r.metadataClient(restCfg),
 			})
 		}
 	}

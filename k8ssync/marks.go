@@ -1,0 +1,165 @@
+package k8ssync
+
+import (
+	"context"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/hhgate/hhgate/k8ssync/kinds"
+	"github.com/hhgate/hhgate/k8ssync/kube"
+	"github.com/hhgate/hhgate/k8ssync/netbox"
+)
+
+// Change marks: a resync that nothing changed reads only what tells it
+// so. After a kind of a fabric was compared in full and found in sync
+// (nothing to create, update or delete, no error), the engine keeps the
+// kind's two marks: NetBox's (the route's count and newest last_updated,
+// read before the full read) and the cluster's (the Fingerprint of the
+// list that was compared). The next sync reads both marks — two
+// one-object NetBox lists and a metadata-only Kubernetes list — and,
+// when both are the same, counts the kind unchanged without reading its
+// objects. Anything else compares in full: a mark that differs or cannot
+// be read, a NetBox that ignores ?ordering=, a mark older than
+// FullCompareEvery (which repairs edits that bypass last_updated), and
+// every plan. The marks are a few dozen bytes per kind and fabric, in
+// this gateway's memory only: a restart or another gateway compares in
+// full once.
+
+// DefaultFullCompareEvery is Options.FullCompareEvery's default.
+const DefaultFullCompareEvery = time.Hour
+
+type markKey struct {
+	fabric            int
+	server, namespace string
+	kind              string
+}
+
+type kindMark struct {
+	netbox netbox.ChangeMark
+	kube   kube.Fingerprint
+	at     time.Time
+}
+
+// markStore is the engine's marks, safe for concurrent use.
+type markStore struct {
+	mu sync.Mutex
+	m  map[markKey]kindMark
+}
+
+func (s *markStore) get(k markKey) (kindMark, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.m[k]
+	return m, ok
+}
+
+func (s *markStore) put(k markKey, m kindMark) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[markKey]kindMark{}
+	}
+	s.m[k] = m
+}
+
+func (s *markStore) drop(k markKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, k)
+}
+
+// dropFabric forgets every mark of fabric id (it is gone).
+func (s *markStore) dropFabric(id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.m {
+		if k.fabric == id {
+			delete(s.m, k)
+		}
+	}
+}
+
+// netboxMark is one route's mark as read at the start of a sync.
+type netboxMark struct {
+	mark netbox.ChangeMark
+	ok   bool
+}
+
+func (r *run) markKey(k kinds.Kind) markKey {
+	return markKey{fabric: r.id, server: r.fabric.KubernetesServer, namespace: r.fabric.KubernetesNamespace, kind: k.Kind}
+}
+
+// marksOn reports whether this sync uses change marks.
+func (r *run) marksOn() bool { return !r.dryRun && r.e.o.FullCompareEvery > 0 }
+
+// readMarks reads every route's NetBox mark, a few at a time. A route
+// whose mark cannot be read is compared in full (its full read reports
+// any error).
+func (r *run) readMarks(ctx context.Context) []netboxMark {
+	out := make([]netboxMark, len(kinds.All))
+	r.forEachKind(func(i int) {
+		m, ok, err := r.e.netbox.ReadChangeMark(ctx, kinds.All[i].Route)
+		out[i] = netboxMark{mark: m, ok: ok && err == nil}
+	})
+	return out
+}
+
+// confirmUnchanged returns, per kind, the Fingerprint of the kinds whose
+// stored marks both still hold (nil for every other kind).
+func (r *run) confirmUnchanged(ctx context.Context, reader *kube.Reader, now []netboxMark) []*kube.Fingerprint {
+	out := make([]*kube.Fingerprint, len(kinds.All))
+	r.forEachKind(func(i int) {
+		k := kinds.All[i]
+		stored, ok := r.e.marks.get(r.markKey(k))
+		if !ok || !now[i].ok || !stored.netbox.Same(now[i].mark) || r.start.Sub(stored.at) >= r.e.o.FullCompareEvery {
+			return
+		}
+		fp, err := reader.Fingerprint(ctx, k)
+		if err != nil || fp != stored.kube {
+			return
+		}
+		out[i] = &fp
+	})
+	return out
+}
+
+// forEachKind calls fn with each kind's index, four at a time, and waits
+// for all. A panic is logged and leaves that kind as fn left it: compared
+// in full.
+func (r *run) forEachKind(fn func(i int)) {
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range kinds.All {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					r.e.log.Error("panic while reading change marks", zap.String("kind", kinds.All[i].Kind),
+						zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+				}
+				<-sem
+			}()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
+// recordMark keeps kind s's marks when its full compare found it in sync,
+// and forgets them otherwise.
+func (r *run) recordMark(s *kindSync, l kube.Listing, now netboxMark) {
+	key := r.markKey(s.k)
+	st := s.stats
+	clean := now.ok && l.Status == kube.StatusOK && l.Restarts == 0 && r.connClass == "" && r.netboxDown == nil &&
+		s.index != nil && s.netboxErr == nil && len(s.index.Gone()) == 0 &&
+		st.Created == 0 && st.Updated == 0 && st.Deleted == 0 && st.Errors == 0 && st.PruneHeld == nil &&
+		st.Unchanged == l.Count && s.fp != nil
+	if !clean {
+		r.e.marks.drop(key)
+		return
+	}
+	r.e.marks.put(key, kindMark{netbox: now.mark, kube: s.fp.Fingerprint(), at: r.start})
+}
