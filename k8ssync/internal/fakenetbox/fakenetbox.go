@@ -61,7 +61,7 @@ type Server struct {
 	// saves numbers the saves: last_updated is a microsecond per save
 	// after a fixed instant, so that it always grows.
 	saves int64
-	fault        func(r Request) Fault
+	fault func(r Request) Fault
 }
 
 // New starts a server that accepts exactly the Authorization value auth
