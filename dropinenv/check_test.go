@@ -118,6 +118,7 @@ func TestCheckProblemsNameTheVariable(t *testing.T) {
 		{map[string]string{"HHGATE_SYNC_PRUNE": "yes"}, "HHGATE_SYNC_PRUNE"},
 		{map[string]string{"HHGATE_SYNC_MAX_PRUNE": "150%"}, "HHGATE_SYNC_MAX_PRUNE: \"150%\" is not a whole percentage"},
 		{map[string]string{"HHGATE_SYNC_MAX_PRUNE": "50"}, "HHGATE_SYNC_MAX_PRUNE: \"50\" is not a whole percentage"},
+		{map[string]string{"HHGATE_SYNC_FULL_COMPARE_EVERY": "never"}, "HHGATE_SYNC_FULL_COMPARE_EVERY: \"never\" is not a positive duration (e.g. 1h) or off"},
 		{map[string]string{"HHGATE_OIDC_POST_LOGOUT_URL": "bye"}, "HHGATE_OIDC_POST_LOGOUT_URL: \"bye\" is neither"},
 		{map[string]string{"HHGATE_SSO": "on"}, "HHGATE_OIDC_ISSUER: required with HHGATE_SSO=on"},
 		{map[string]string{"HHGATE_SSO": "on"}, "HHGATE_SESSION_KEY: required with HHGATE_SSO=on (set HHGATE_SESSION_KEY or HHGATE_SESSION_KEY_FILE)"},

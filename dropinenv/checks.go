@@ -250,6 +250,18 @@ func checkDuration(v string, _ *checker) error {
 	return nil
 }
 
+// checkDurationOrOff accepts a positive duration or off
+// (full_compare_every).
+func checkDurationOrOff(v string, c *checker) error {
+	if v == "off" {
+		return nil
+	}
+	if err := checkDuration(v, c); err != nil {
+		return fmt.Errorf("%q is not a positive duration (e.g. 1h) or off", v)
+	}
+	return nil
+}
+
 func checkURL(v string, _ *checker) error {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

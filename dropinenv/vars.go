@@ -57,6 +57,7 @@ var variables = []variable{
 	{name: "HHGATE_SYNC_CONTROLLER", def: "on", check: oneOf("on", "off")},
 	{name: "HHGATE_SYNC_DEBOUNCE", def: "5s", check: checkDuration},
 	{name: "HHGATE_SYNC_MAX_PRUNE", def: "50%", check: checkPercent},
+	{name: "HHGATE_SYNC_FULL_COMPARE_EVERY", def: "1h", check: checkDurationOrOff},
 }
 
 // requiredWhen lists, per switch, the settings the switched-on part needs;

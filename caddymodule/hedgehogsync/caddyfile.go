@@ -29,6 +29,7 @@ func init() {
 //	    shutdown_drain           <duration>
 //	    controller               on|off
 //	    debounce                 <duration>
+//	    full_compare_every       <duration>|off
 //	}
 func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return netboxsite.UnmarshalBlock(d, "hedgehog_sync", netboxsite.Options{
@@ -45,6 +46,7 @@ func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		"max_prune":                readMaxPrune(&hs.MaxPrune),
 		"controller":               readOnOff(&hs.Controller),
 		"debounce":                 netboxsite.PositiveDuration(&hs.Debounce),
+		"full_compare_every":       readDurationOrOff(&hs.FullCompareEvery),
 	})
 }
 
@@ -56,6 +58,21 @@ func readMaxPrune(dst *string) netboxsite.ReadOption {
 			return d.ArgErr()
 		}
 		if _, err := k8ssync.ParseMaxPrune(value); err != nil {
+			return d.Errf("%s: %v", option, err)
+		}
+		*dst = value
+		return nil
+	}
+}
+
+// readDurationOrOff reads a positive duration or off.
+func readDurationOrOff(dst *string) netboxsite.ReadOption {
+	return func(d *caddyfile.Dispenser, option string) error {
+		var value string
+		if !d.AllArgs(&value) {
+			return d.ArgErr()
+		}
+		if _, err := parseFullCompareEvery(value); err != nil {
 			return d.Errf("%s: %v", option, err)
 		}
 		*dst = value

@@ -94,6 +94,13 @@ type HedgehogSync struct {
 	// Default 5s.
 	Debounce caddy.Duration `json:"debounce,omitempty"`
 
+	// The longest a kind of a fabric is counted unchanged from its change
+	// marks (NetBox's newest last_updated and count, the cluster's
+	// resourceVersions) without reading its objects; then it is compared
+	// in full. A duration ("1h", the default) or "off" (every sync
+	// compares every object). See docs/sync.md, "Change marks".
+	FullCompareEvery string `json:"full_compare_every,omitempty"`
+
 	handler    *fabricsync.Handler
 	runtimeKey string
 	texts      [3]string // from the netbox app: message, csrf_message, unavailable_message
@@ -181,6 +188,22 @@ func (hs *HedgehogSync) maxPrune() (int, error) {
 	return n, nil
 }
 
+// parseFullCompareEvery reads full_compare_every: "" is the default (0
+// for k8ssync), off is negative (change marks off).
+func parseFullCompareEvery(v string) (time.Duration, error) {
+	switch v {
+	case "":
+		return 0, nil
+	case "off":
+		return -1, nil
+	}
+	d, err := caddy.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration (e.g. 1h) or off", v)
+	}
+	return d, nil
+}
+
 // Validate checks the configuration Provision read; errors name the field.
 // It has no side effects.
 func (hs *HedgehogSync) Validate() error {
@@ -204,6 +227,9 @@ func (hs *HedgehogSync) Validate() error {
 	}
 	if _, err := hs.maxPrune(); err != nil {
 		return err
+	}
+	if _, err := parseFullCompareEvery(hs.FullCompareEvery); err != nil {
+		return fmt.Errorf("full_compare_every: %w", err)
 	}
 	cfg, _ := hs.handlerConfig(nil, nil) // builds nothing: cannot fail
 	return cfg.Check()
@@ -231,6 +257,10 @@ func (hs *HedgehogSync) handlerConfig(logger *zap.Logger, m *syncMetrics) (fabri
 	if err != nil {
 		return cfg, err
 	}
+	fullCompareEvery, err := parseFullCompareEvery(hs.FullCompareEvery)
+	if err != nil {
+		return cfg, fmt.Errorf("full_compare_every: %w", err)
+	}
 	engine, err := k8ssync.New(k8ssync.Options{
 		NetBoxURL:             hs.netboxURL,
 		NetBoxToken:           hs.token,
@@ -239,6 +269,7 @@ func (hs *HedgehogSync) handlerConfig(logger *zap.Logger, m *syncMetrics) (fabri
 		BatchSize:             hs.BatchSize,
 		Timeout:               timeout,
 		InsecureSkipTLSVerify: hs.InsecureSkipTLSVerify,
+		FullCompareEvery:      fullCompareEvery,
 		Logger:                logger.Named("engine"),
 		ObserveNetBox:         m.netboxObserver(),
 	})
