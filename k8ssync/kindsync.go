@@ -30,8 +30,11 @@ type kindSync struct {
 	// creates and updates are planned writes not sent yet (< BatchSize).
 	creates, updates []diff.Write
 	// fp fingerprints what Kubernetes listed, for the kind's change mark
-	// (nil: the kind was confirmed unchanged by its marks, not listed).
-	fp *kube.FingerprintBuilder
+	// (nil: the kind was confirmed unchanged by its marks, not listed);
+	// mark is NetBox's as its full read found it (markOK: trustworthy).
+	fp     *kube.FingerprintBuilder
+	mark   netbox.ChangeMark
+	markOK bool
 
 	// For a plan (dry run) only: the kind's entry, and NetBox's compared
 	// fields per key so that an update can name the fields it changes.
@@ -57,12 +60,7 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 			ks[i].objects = map[diff.Key]*netbox.Object{}
 		}
 	}
-	var marks []netboxMark
-	confirmed := make([]*kube.Fingerprint, len(ks))
-	if r.marksOn() {
-		marks = r.readMarks(ctx)
-		confirmed = r.confirmUnchanged(ctx, reader, marks)
-	}
+	confirmed := r.confirmUnchanged(ctx, reader)
 	var full []*kindSync
 	var fullKinds []kinds.Kind
 	for i, s := range ks {
@@ -97,8 +95,8 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 	}
 	for i, s := range ks {
 		r.deletes(ctx, s, r.listings[i])
-		if marks != nil && confirmed[i] == nil {
-			r.recordMark(s, r.listings[i], marks[i])
+		if confirmed[i] == nil {
+			r.recordMark(s, r.listings[i])
 		}
 	}
 }
@@ -128,12 +126,12 @@ func (r *run) readNetBox(ctx context.Context, ks []*kindSync) {
 			if s.objects != nil {
 				add = func(o *netbox.Object) { index.Add(o); s.keep(o) }
 			}
-			err := r.e.netbox.EachFabricObject(ctx, s.k.Route, r.id, netbox.CompareFields, add)
+			mark, ok, err := r.e.netbox.ReadFabricObjects(ctx, s.k.Route, r.id, netbox.CompareFields, add)
 			if err != nil {
 				s.netboxErr = err
 				return
 			}
-			s.index = index
+			s.index, s.mark, s.markOK = index, mark, ok
 		}()
 	}
 	wg.Wait()

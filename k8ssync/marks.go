@@ -17,10 +17,10 @@ import (
 // so. After a kind of a fabric was compared in full and found in sync
 // (nothing to create, update or delete, no error), the engine keeps the
 // kind's two marks: NetBox's (the route's count and newest last_updated,
-// read before the full read) and the cluster's (the Fingerprint of the
-// list that was compared). The next sync reads both marks — two
-// one-object NetBox lists and a metadata-only Kubernetes list — and,
-// when both are the same, counts the kind unchanged without reading its
+// from the full read itself) and the cluster's (the Fingerprint of the
+// list that was compared). The next sync reads both marks again — a
+// one-object NetBox list and a metadata-only Kubernetes list — and, when
+// both are the same, counts the kind unchanged without reading its
 // objects. Anything else compares in full: a mark that differs or cannot
 // be read, a NetBox that ignores ?ordering=, a mark older than
 // FullCompareEvery (which repairs edits that bypass last_updated), and
@@ -82,12 +82,6 @@ func (s *markStore) dropFabric(id int) {
 	}
 }
 
-// netboxMark is one route's mark as read at the start of a sync.
-type netboxMark struct {
-	mark netbox.ChangeMark
-	ok   bool
-}
-
 func (r *run) markKey(k kinds.Kind) markKey {
 	return markKey{fabric: r.id, server: r.fabric.KubernetesServer, namespace: r.fabric.KubernetesNamespace, kind: k.Kind}
 }
@@ -95,26 +89,24 @@ func (r *run) markKey(k kinds.Kind) markKey {
 // marksOn reports whether this sync uses change marks.
 func (r *run) marksOn() bool { return !r.dryRun && r.e.o.FullCompareEvery > 0 }
 
-// readMarks reads every route's NetBox mark, a few at a time. A route
-// whose mark cannot be read is compared in full (its full read reports
-// any error).
-func (r *run) readMarks(ctx context.Context) []netboxMark {
-	out := make([]netboxMark, len(kinds.All))
-	r.forEachKind(func(i int) {
-		m, ok, err := r.e.netbox.ReadChangeMark(ctx, kinds.All[i].Route)
-		out[i] = netboxMark{mark: m, ok: ok && err == nil}
-	})
-	return out
-}
-
 // confirmUnchanged returns, per kind, the Fingerprint of the kinds whose
-// stored marks both still hold (nil for every other kind).
-func (r *run) confirmUnchanged(ctx context.Context, reader *kube.Reader, now []netboxMark) []*kube.Fingerprint {
+// stored marks both still hold (nil for every other kind): for each kind
+// with a mark younger than FullCompareEvery, NetBox's mark is read again
+// and, when it is the same, the kind's metadata is listed. Any error
+// leaves the kind to the full compare, which reports it.
+func (r *run) confirmUnchanged(ctx context.Context, reader *kube.Reader) []*kube.Fingerprint {
 	out := make([]*kube.Fingerprint, len(kinds.All))
+	if !r.marksOn() {
+		return out
+	}
 	r.forEachKind(func(i int) {
 		k := kinds.All[i]
 		stored, ok := r.e.marks.get(r.markKey(k))
-		if !ok || !now[i].ok || !stored.netbox.Same(now[i].mark) || r.start.Sub(stored.at) >= r.e.o.FullCompareEvery {
+		if !ok || r.start.Sub(stored.at) >= r.e.o.FullCompareEvery {
+			return
+		}
+		now, ok, err := r.e.netbox.ReadChangeMark(ctx, k.Route)
+		if err != nil || !ok || !stored.netbox.Same(now) {
 			return
 		}
 		fp, err := reader.Fingerprint(ctx, k)
@@ -149,11 +141,15 @@ func (r *run) forEachKind(fn func(i int)) {
 }
 
 // recordMark keeps kind s's marks when its full compare found it in sync,
-// and forgets them otherwise.
-func (r *run) recordMark(s *kindSync, l kube.Listing, now netboxMark) {
+// and forgets them otherwise. NetBox's mark is the one its full read gave
+// (netbox.Client.ReadFabricObjects).
+func (r *run) recordMark(s *kindSync, l kube.Listing) {
+	if !r.marksOn() {
+		return
+	}
 	key := r.markKey(s.k)
 	st := s.stats
-	clean := now.ok && l.Status == kube.StatusOK && l.Restarts == 0 && r.connClass == "" && r.netboxDown == nil &&
+	clean := s.markOK && l.Status == kube.StatusOK && l.Restarts == 0 && r.connClass == "" && r.netboxDown == nil &&
 		s.index != nil && s.netboxErr == nil && len(s.index.Gone()) == 0 &&
 		st.Created == 0 && st.Updated == 0 && st.Deleted == 0 && st.Errors == 0 && st.PruneHeld == nil &&
 		st.Unchanged == l.Count && s.fp != nil
@@ -161,5 +157,5 @@ func (r *run) recordMark(s *kindSync, l kube.Listing, now netboxMark) {
 		r.e.marks.drop(key)
 		return
 	}
-	r.e.marks.put(key, kindMark{netbox: now.mark, kube: s.fp.Fingerprint(), at: r.start})
+	r.e.marks.put(key, kindMark{netbox: s.mark, kube: s.fp.Fingerprint(), at: r.start})
 }

@@ -18,6 +18,9 @@ import (
 // stepped back; the sync's periodic full compare repairs those
 // (docs/sync.md, "Change marks").
 //
+// A full read of the route gives its mark too (ReadFabricObjects); later
+// ones come from ReadChangeMark.
+//
 // The mark covers the whole route (every fabric's objects: the plugin's
 // API has no filter), so a write in another fabric changes it too.
 type ChangeMark struct {
@@ -27,8 +30,10 @@ type ChangeMark struct {
 }
 
 // Same reports whether two marks are equal: nothing changed in between.
+// NewestID is left out: objects saved in the same microsecond may come
+// in either order.
 func (m ChangeMark) Same(o ChangeMark) bool {
-	return m.Count == o.Count && m.NewestID == o.NewestID && m.Newest.Equal(o.Newest)
+	return m.Count == o.Count && m.Newest.Equal(o.Newest)
 }
 
 // markFields is all a mark needs of an object.
@@ -39,12 +44,14 @@ type markItem struct {
 	LastUpdated *time.Time `json:"last_updated"`
 }
 
-// ReadChangeMark reads route's mark with two one-object lists, newest and
-// oldest last_updated first. ok is false when this NetBox cannot give a
-// trustworthy mark: it ignores ?ordering= (NetBox before 3.2; both lists
-// then start with the same object), or last_updated is missing, or every
-// object has the same last_updated (the order cannot be told from its
-// absence). The sync then compares in full.
+// ReadChangeMark reads route's mark with a one-object list, newest
+// last_updated first. ok is false when this NetBox cannot give a
+// trustworthy mark: last_updated is missing, or it ignores ?ordering=
+// (NetBox before 3.2). That is found out once per client, on the first
+// route of more than one object: a list the other way round (oldest
+// first) must start with an older object; ignored, both start with the
+// same one. Until some route proves it, no mark of more than one object
+// is trusted. The sync then compares in full.
 func (c *Client) ReadChangeMark(ctx context.Context, route string) (m ChangeMark, ok bool, err error) {
 	newest, count, err := c.firstBy(ctx, route, "-last_updated")
 	if err != nil || count == 0 {
@@ -54,7 +61,7 @@ func (c *Client) ReadChangeMark(ctx context.Context, route string) (m ChangeMark
 		return ChangeMark{}, false, nil
 	}
 	m = ChangeMark{Count: count, NewestID: newest.ID, Newest: newest.LastUpdated.UTC()}
-	if count == 1 {
+	if count == 1 || c.orderingHonoured.Load() {
 		return m, true, nil
 	}
 	oldest, _, err := c.firstBy(ctx, route, "last_updated")
@@ -64,6 +71,7 @@ func (c *Client) ReadChangeMark(ctx context.Context, route string) (m ChangeMark
 	if oldest.LastUpdated == nil || !oldest.LastUpdated.Before(m.Newest) {
 		return ChangeMark{}, false, nil
 	}
+	c.orderingHonoured.Store(true)
 	return m, true, nil
 }
 

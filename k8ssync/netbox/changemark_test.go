@@ -83,3 +83,38 @@ func TestReadChangeMark(t *testing.T) {
 		})
 	}
 }
+
+// A full read gives the route's mark (every fabric's objects), the same
+// that ReadChangeMark then reads with one request once ?ordering= was
+// seen honoured; without last_updated in the fields there is no mark.
+func TestFullReadGivesTheMark(t *testing.T) {
+	srv := newServer(t)
+	for i := range 2500 {
+		srv.Seed("vpcs", map[string]any{"fabric": 1 + i%2, "name": fmt.Sprintf("v-%d", i), "spec": map[string]any{"n": i}})
+	}
+	srv.Edit("vpcs", "v-7", func(row map[string]any) { row["spec"] = map[string]any{"edited": true} })
+	c, _ := newClient(t, srv, Options{})
+	ctx := context.Background()
+	n := 0
+	full, ok, err := c.ReadFabricObjects(ctx, "vpcs", 1, CompareFields, func(*Object) { n++ })
+	if err != nil || !ok || n != 1250 || full.Count != 2500 {
+		t.Fatalf("full read: %d objects, mark %+v ok=%v err=%v", n, full, ok, err)
+	}
+	if v7 := srv.Find("vpcs", "v-7"); full.NewestID != v7["id"] {
+		t.Errorf("newest object %d, want v-7 (%v), edited last", full.NewestID, v7["id"])
+	}
+	srv.ResetRequests()
+	for i, want := range []int{2, 1} { // the first proves ?ordering= is honoured
+		read, ok, err := c.ReadChangeMark(ctx, "vpcs")
+		if err != nil || !ok || !read.Same(full) {
+			t.Fatalf("read mark %+v ok=%v err=%v, want %+v", read, ok, err, full)
+		}
+		if got := len(srv.Requests()); got != want {
+			t.Errorf("mark read %d: %d requests, want %d", i+1, got, want)
+		}
+		srv.ResetRequests()
+	}
+	if _, ok, err := c.ReadFabricObjects(ctx, "vpcs", 1, KeyFields, func(*Object) {}); ok || err != nil {
+		t.Errorf("a read without last_updated gave a mark (err %v)", err)
+	}
+}

@@ -82,6 +82,9 @@ type Client struct {
 	observe   Observer
 	// fieldsIgnored: this NetBox answered ?fields= with full objects.
 	fieldsIgnored atomic.Bool
+	// orderingHonoured: a route showed that ?ordering= is honoured
+	// (NetBox >= 3.2), see ReadChangeMark.
+	orderingHonoured atomic.Bool
 }
 
 // New checks o and returns a Client.

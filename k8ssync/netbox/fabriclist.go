@@ -28,7 +28,7 @@ func (c *Client) ListFabrics(ctx context.Context) ([]FabricState, error) {
 		}
 		out = append(out, f)
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -28,6 +29,8 @@ type Object struct {
 	KubernetesUID             string    `json:"kubernetes_uid"`
 	KubernetesResourceVersion string    `json:"kubernetes_resource_version"`
 	KubernetesStatus          string    `json:"kubernetes_status"`
+	// LastUpdated is not compared: it gives the route's ChangeMark.
+	LastUpdated *time.Time `json:"last_updated"`
 }
 
 // FabricRef is the fabric an object belongs to. The plugin serializes it
@@ -76,7 +79,7 @@ func (r *FabricRef) UnmarshalJSON(b []byte) error {
 // ?fields= (NetBox >= 4.0), so that NetBox does not serialize url,
 // display, tags, custom fields and timestamps of every object.
 var CompareFields = []string{"id", "fabric", "namespace", "name", "spec", "labels", "annotations",
-	"kubernetes_uid", "kubernetes_resource_version", "kubernetes_status"}
+	"kubernetes_uid", "kubernetes_resource_version", "kubernetes_status", "last_updated"}
 
 // KeyFields identify an object: what re-reading after a lost create needs.
 var KeyFields = []string{"id", "fabric", "namespace", "name"}
@@ -103,11 +106,30 @@ func (c *Client) ListFabricObjects(ctx context.Context, route string, fabric int
 // passed twice. fields (nil: every field) is sent as ?fields= unless this
 // NetBox was found to ignore it (see FieldsIgnored).
 func (c *Client) EachFabricObject(ctx context.Context, route string, fabric int, fields []string, fn func(*Object)) error {
+	_, _, err := c.ReadFabricObjects(ctx, route, fabric, fields, fn)
+	return err
+}
+
+// ReadFabricObjects is EachFabricObject that also returns the route's
+// ChangeMark as of this read: the count NetBox gave and the newest
+// last_updated of every object read (every fabric's). ok is false when
+// the read cannot vouch for it: fields leave out last_updated, an object
+// has none, the count changed between pages, or the objects read are not
+// the count (a create or delete while reading).
+func (c *Client) ReadFabricObjects(ctx context.Context, route string, fabric int, fields []string, fn func(*Object)) (m ChangeMark, ok bool, err error) {
 	seen := make(map[int]struct{})
-	return c.eachPage(ctx, RoutePath(route), "list "+route, fields, func(dec *json.Decoder, first bool) error {
+	ok = fields == nil || slices.Contains(fields, "last_updated")
+	read, count := 0, -1
+	err = c.eachPage(ctx, RoutePath(route), "list "+route, fields, func(dec *json.Decoder, first bool) error {
 		var o Object
 		if err := c.decodeItem(dec, first, fields, &o); err != nil {
 			return err
+		}
+		read++
+		if o.LastUpdated == nil {
+			ok = false
+		} else if at := o.LastUpdated.UTC(); at.After(m.Newest) {
+			m.Newest, m.NewestID = at, o.ID
 		}
 		if int(o.Fabric) != fabric {
 			return nil
@@ -117,7 +139,20 @@ func (c *Client) EachFabricObject(ctx context.Context, route string, fabric int,
 			fn(&o)
 		}
 		return nil
+	}, func(pageCount int) {
+		if count >= 0 && pageCount != count {
+			ok = false
+		}
+		count = pageCount
 	})
+	if err != nil {
+		return ChangeMark{}, false, err
+	}
+	m.Count = max(count, 0)
+	if !ok || read != m.Count {
+		return ChangeMark{}, false, nil
+	}
+	return m, true, nil
 }
 
 // FieldsIgnored reports whether this NetBox answered a ?fields= list with
@@ -127,8 +162,9 @@ func (c *Client) FieldsIgnored() bool { return c.fieldsIgnored.Load() }
 
 // eachPage reads a list page by page and calls item for each element of
 // each page's results, with a decoder positioned on it (first: it is the
-// first element of its page).
-func (c *Client) eachPage(ctx context.Context, path, what string, fields []string, item func(dec *json.Decoder, first bool) error) error {
+// first element of its page), then counted (if not nil) with the page's
+// count.
+func (c *Client) eachPage(ctx context.Context, path, what string, fields []string, item func(dec *json.Decoder, first bool) error, counted func(count int)) error {
 	for offset := 0; ; {
 		body, err := c.do(ctx, "GET", path, c.pageQuery(offset, fields), nil)
 		if err != nil {
@@ -137,6 +173,9 @@ func (c *Client) eachPage(ctx context.Context, path, what string, fields []strin
 		count, n, err := decodePage(body, item)
 		if err != nil {
 			return fmt.Errorf("%s: decode page at offset %d: %v", what, offset, jsonErrorKind(err))
+		}
+		if counted != nil {
+			counted(count)
 		}
 		offset += n
 		if n == 0 || offset >= count {
