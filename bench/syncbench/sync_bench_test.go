@@ -33,11 +33,16 @@ const (
 
 // row is one size's figures.
 type row struct {
-	objects                    int
-	importTook, resyncTook     time.Duration
-	importNB, resyncNB         int // NetBox API requests
-	importKube, resyncKube     int // Kubernetes list requests
-	resyncWrites               int
+	objects                int
+	importTook, resyncTook time.Duration
+	importNB, resyncNB     int // NetBox API requests
+	importKube, resyncKube int // Kubernetes list requests
+	resyncWrites           int
+	// The no-op resync that compares every object (the first after the
+	// import: no kind has change marks yet); resync* is then on the marks.
+	fullTook                   time.Duration
+	fullNB, fullKube           int
+	fullWrites                 int
 	peakMiB                    float64
 	kubeFloor, netboxFloor     time.Duration
 	perObjImport, perObjResync time.Duration
@@ -97,6 +102,7 @@ func measure(b *testing.B, cluster *kube.Cluster, n int) row {
 	viaGateway := fabric("bench-gateway")
 	gwSession := testenv.Login(b, gw.URL, "operator", "operator-pw")
 	gwSession.Client.Timeout = 20 * time.Minute
+	var lastBody string
 	sync := func(s *testenv.Session, path string) (time.Duration, map[string]int, int) {
 		nb.ResetAPIRequestCounts(b)
 		lists := kubeLists(b, cluster)
@@ -106,6 +112,7 @@ func measure(b *testing.B, cluster *kube.Cluster, n int) row {
 		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `"success": true`) && !strings.Contains(string(body), `"success":true`) {
 			b.Fatalf("%s: %d %.400s", path, res.StatusCode, body)
 		}
+		lastBody = string(body)
 		return took, nb.APIRequestCounts(b), kubeLists(b, cluster) - lists
 	}
 
@@ -113,14 +120,25 @@ func measure(b *testing.B, cluster *kube.Cluster, n int) row {
 	path := fmt.Sprintf("/plugins/hedgehog/fabrics/%d/sync/", viaGateway)
 	var importReq, resyncReq map[string]int
 	r.importTook, importReq, r.importKube = sync(gwSession, path)
-	// The faster of two no-op resyncs, as for the floors: the machine is shared.
+	// The first resync compares every object: the import wrote, so no kind
+	// was found in sync yet. It records the kinds' change marks.
+	var fullReq map[string]int
+	r.fullTook, fullReq, r.fullKube = sync(gwSession, path)
+	if strings.Contains(lastBody, "by_change_marks") {
+		b.Fatalf("the first resync after the import used change marks: %.600s", lastBody)
+	}
+	// Then the faster of two resyncs on the marks, as for the floors: the machine is shared.
 	r.resyncTook, resyncReq, r.resyncKube = sync(gwSession, path)
 	if again, req, lists := sync(gwSession, path); again < r.resyncTook {
 		r.resyncTook, resyncReq, r.resyncKube = again, req, lists
 	}
-	r.importNB, r.resyncNB = total(importReq), total(resyncReq)
+	if n := strings.Count(lastBody, `"by_change_marks":true`) + strings.Count(lastBody, `"by_change_marks": true`); n != 12 {
+		b.Fatalf("%d of 12 kinds confirmed by their change marks: %.600s", n, lastBody)
+	}
+	r.importNB, r.fullNB, r.resyncNB = total(importReq), total(fullReq), total(resyncReq)
 	// The fabric's three PATCHes: the user's authorization (changes nothing), syncing, the final status.
-	r.resyncWrites = resyncReq["POST"] + resyncReq["PUT"] + resyncReq["DELETE"] + resyncReq["PATCH"] - 3
+	writes := func(req map[string]int) int { return req["POST"] + req["PUT"] + req["DELETE"] + req["PATCH"] - 3 }
+	r.fullWrites, r.resyncWrites = writes(fullReq), writes(resyncReq)
 	if got := len(nb.Objects(b, "vpcs", viaGateway)); got != n/12 && got != n/12+1 {
 		b.Fatalf("gateway imported %d VPCs of %d objects", got, n)
 	}
@@ -142,6 +160,9 @@ func measure(b *testing.B, cluster *kube.Cluster, n int) row {
 func report(b *testing.B, r row) {
 	b.ReportMetric(r.importTook.Seconds(), "import-s")
 	b.ReportMetric(r.resyncTook.Seconds(), "noop-resync-s")
+	b.ReportMetric(r.fullTook.Seconds(), "full-compare-resync-s")
+	b.ReportMetric(float64(r.fullNB), "full-compare-resync-netbox-requests")
+	b.ReportMetric(float64(r.fullWrites), "full-compare-resync-object-writes")
 	b.ReportMetric(float64(r.importNB), "import-netbox-requests")
 	b.ReportMetric(float64(r.resyncNB), "noop-resync-netbox-requests")
 	b.ReportMetric(float64(r.importKube), "import-kube-lists")

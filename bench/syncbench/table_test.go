@@ -12,13 +12,14 @@ import (
 // with their ratios (first row = the smallest size).
 func table(rows []row) string {
 	var sb strings.Builder
-	sb.WriteString("| objects | import | no-op resync | NetBox requests (import / resync) | Kubernetes lists (import / resync) | resync object writes | gateway peak RSS | Kubernetes floor | NetBox floor | resync / slower floor |\n")
-	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	sb.WriteString("| objects | import | no-op resync, full compare | no-op resync, change marks | NetBox requests (import / full / marks) | Kubernetes lists (import / full / marks) | object writes on the resyncs | gateway peak RSS | Kubernetes floor | NetBox floor | full compare / slower floor | marks / slower floor |\n")
+	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		floor := max(r.kubeFloor, r.netboxFloor)
-		fmt.Fprintf(&sb, "| %d | %s | %s | %d / %d | %d / %d | %d | %.0f MiB | %s | %s | %.2f |\n",
-			r.objects, secs(r.importTook), secs(r.resyncTook), r.importNB, r.resyncNB, r.importKube, r.resyncKube,
-			r.resyncWrites, r.peakMiB, secs(r.kubeFloor), secs(r.netboxFloor), r.resyncTook.Seconds()/floor.Seconds())
+		floor := max(r.kubeFloor, r.netboxFloor).Seconds()
+		fmt.Fprintf(&sb, "| %d | %s | %s | %s | %d / %d / %d | %d / %d / %d | %d / %d | %.0f MiB | %s | %s | %.2f | %.2f |\n",
+			r.objects, secs(r.importTook), secs(r.fullTook), secs(r.resyncTook), r.importNB, r.fullNB, r.resyncNB,
+			r.importKube, r.fullKube, r.resyncKube, r.fullWrites, r.resyncWrites, r.peakMiB,
+			secs(r.kubeFloor), secs(r.netboxFloor), r.fullTook.Seconds()/floor, r.resyncTook.Seconds()/floor)
 	}
 	if len(rows) == 0 {
 		return sb.String()
