@@ -75,6 +75,7 @@ func journalEntry(j job, res k8ssync.Result, who func() string) (netbox.JournalE
 	fmt.Fprintf(&b, ": %s in %.1f s.\n", s.Details, float64(s.DurationMS)/1000)
 	b.WriteString(kindLines(s.Kinds))
 	b.WriteString(heldLines(s.Kinds))
+	b.WriteString(marksLine(s.Kinds))
 	b.WriteString(readinessLine(s))
 	if !res.Success {
 		fmt.Fprintf(&b, "\nFailed (%s): %s\n", res.Code, res.Error)

@@ -27,3 +27,18 @@ func readinessLine(s k8ssync.Stats) string {
 	}
 	return fmt.Sprintf("Switches: %d of %d ready, %d stale.\n", *s.SwitchesReady, *s.SwitchesTotal, *s.SwitchesStale)
 }
+
+// marksLine names the kinds counted unchanged from their change marks,
+// whose objects this sync did not read.
+func marksLine(kinds map[string]k8ssync.KindStats) string {
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(kinds)) {
+		if kinds[name].ByChangeMarks {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Unchanged from their change marks (objects not read): %s.\n", strings.Join(names, ", "))
+}

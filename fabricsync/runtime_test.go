@@ -325,6 +325,8 @@ func TestJournalEntries(t *testing.T) {
 	held := k8ssync.Result{Code: k8ssync.CodePruneHeld, Error: "Deletions held",
 		Stats: k8ssync.Stats{Details: "0 created", SwitchesReady: &three, SwitchesTotal: &five, SwitchesStale: &one,
 			Kinds: map[string]k8ssync.KindStats{"Switch": {PruneHeld: &k8ssync.PruneHeld{Count: 7, Total: 7}}, "VPC": {}}}}
+	onMarks := success(1)
+	onMarks.Stats.Kinds = map[string]k8ssync.KindStats{"VPC": {Created: 1}, "Switch": {ByChangeMarks: true}, "Server": {ByChangeMarks: true}}
 	for _, tt := range []struct {
 		name     string
 		res      k8ssync.Result
@@ -332,6 +334,7 @@ func TestJournalEntries(t *testing.T) {
 		contains []string
 	}{
 		{"no-op", noop, "", nil},
+		{"changed, the rest on the marks", onMarks, "success", []string{"Unchanged from their change marks (objects not read): Server, Switch.\n"}},
 		{"changed", success(3), "success", []string{"triggered by alice", "3 created", "- VPC: 3 created"}},
 		{"partial", partial, "warning", []string{"Failed (partial_failure)", "VPC default/a create: spec: blank"}},
 		{"failed", failed, "danger", []string{"Cannot reach the Kubernetes API server"}},
