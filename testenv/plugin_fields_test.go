@@ -16,10 +16,7 @@ import (
 func TestPluginAPIDynamicFields(t *testing.T) {
 	for _, version := range []NetBoxVersion{NetBox4, NetBox3} {
 		t.Run("netbox"+string(version), func(t *testing.T) {
-			nb := StartNetBox(t, NetBoxOptions{Version: version})
-			nb.CreateUser(t, User{Username: "admin", Password: "admin-pw", Superuser: true, Token: pluginAdminToken})
-			admin := pluginClient{t: t, nb: nb, token: pluginAdminToken}
-			fab := nb.CreateFabric(t, map[string]any{"name": "fab-1"})
+			admin, fab := pluginAdminWithFabric(t, version)
 			admin.want(http.MethodPost, "vpcs/", []any{crdObject(fab, "vpc-1", map[string]any{"a": 1}), crdObject(fab, "vpc-2", map[string]any{"a": 2})}, http.StatusCreated)
 			full := keys(firstResult(t, admin, "vpcs/"))
 
@@ -61,6 +58,14 @@ func TestPluginAPIDynamicFields(t *testing.T) {
 	}
 }
 
+// pluginAdminWithFabric starts a stand-in of that version with an admin
+// token and one empty fabric.
+func pluginAdminWithFabric(t *testing.T, version NetBoxVersion) (pluginClient, int) {
+	nb := StartNetBox(t, NetBoxOptions{Version: version})
+	nb.CreateUser(t, User{Username: "admin", Password: "admin-pw", Superuser: true, Token: pluginAdminToken})
+	return pluginClient{t: t, nb: nb, token: pluginAdminToken}, nb.CreateFabric(t, map[string]any{"name": "fab-1"})
+}
+
 func keys(m map[string]any) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -81,10 +86,7 @@ func without(all []string, drop ...string) []string {
 func TestPluginAPIOrderingAndLastUpdated(t *testing.T) {
 	for _, version := range []NetBoxVersion{NetBox4, NetBox3} {
 		t.Run("netbox"+string(version), func(t *testing.T) {
-			nb := StartNetBox(t, NetBoxOptions{Version: version})
-			nb.CreateUser(t, User{Username: "admin", Password: "admin-pw", Superuser: true, Token: pluginAdminToken})
-			admin := pluginClient{t: t, nb: nb, token: pluginAdminToken}
-			fab := nb.CreateFabric(t, map[string]any{"name": "fab-1"})
+			admin, fab := pluginAdminWithFabric(t, version)
 			var objs []any
 			for _, name := range []string{"vpc-b", "vpc-a", "vpc-c"} {
 				objs = append(objs, crdObject(fab, name, map[string]any{"n": name}))
