@@ -33,7 +33,8 @@ type Options struct {
 	// none of that kind and reports prune_held. 100 turns the check off.
 	// Nil means DefaultMaxPrune (50); 0 holds every deletion.
 	MaxPrune *int
-	// BatchSize is the number of objects per NetBox bulk request; default 100.
+	// BatchSize is the most objects per NetBox bulk request; default
+	// netbox.DefaultBatchSize (250).
 	BatchSize int
 	// PageSize is the Kubernetes list page size (limit); default 500.
 	PageSize int64
@@ -97,7 +98,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("k8ssync: MaxPrune %d must be between 0 and 100 (percent)", *o.MaxPrune)
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 100
+		o.BatchSize = netbox.DefaultBatchSize
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 500

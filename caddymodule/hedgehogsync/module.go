@@ -64,7 +64,8 @@ type HedgehogSync struct {
 	// Bound of one sync or connection test. Default 5m.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 
-	// Objects per NetBox bulk request. Default 100.
+	// The most objects per NetBox bulk request (each request also stays
+	// under 512 KiB). Default 250.
 	BatchSize int `json:"batch_size,omitempty"`
 
 	// Skip verification of every Kubernetes API server's certificate.

@@ -114,8 +114,10 @@ func (c *Client) bulk(ctx context.Context, method, route string, items []item) B
 		}
 		ok = append(ok, it)
 	}
-	for start := 0; start < len(ok); start += c.batchSize {
-		batch := ok[start:min(start+c.batchSize, len(ok))]
+	for start := 0; start < len(ok); {
+		end := batchEnd(ok, start, c.batchSize)
+		batch := ok[start:end]
+		start = end
 		if res.Unavailable != nil || ctx.Err() != nil {
 			err := res.Unavailable
 			if err == nil {
@@ -128,6 +130,20 @@ func (c *Client) bulk(ctx context.Context, method, route string, items []item) B
 	}
 	sort.Slice(res.Failures, func(i, j int) bool { return res.Failures[i].Index < res.Failures[j].Index })
 	return res
+}
+
+// batchEnd is where the batch that begins at items[start] ends: after
+// size objects, or before the object that would take its body past
+// maxBatchBytes (a batch holds at least one object).
+func batchEnd(items []item, start, size int) int {
+	bytes := 0
+	for i := start; i < len(items) && i-start < size; i++ {
+		bytes += len(items[i].data) + 1 // and a comma
+		if bytes > maxBatchBytes && i > start {
+			return i
+		}
+	}
+	return min(start+size, len(items))
 }
 
 // send writes one batch. NetBox validates a bulk request as a whole and

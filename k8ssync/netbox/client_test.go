@@ -360,7 +360,7 @@ func TestBatchesAndDeleteBody(t *testing.T) {
 	for i := range 250 {
 		records = append(records, rec(fmt.Sprintf("s-%d", i), map[string]any{"i": i}))
 	}
-	c, _ := newClient(t, srv, Options{})
+	c, _ := newClient(t, srv, Options{BatchSize: 100})
 	if res := c.Create(context.Background(), "servers", records); res.Written != 250 || res.Requests != 3 {
 		t.Fatalf("create = %+v, want 250 in 3 batches of 100", res)
 	}
@@ -372,6 +372,34 @@ func TestBatchesAndDeleteBody(t *testing.T) {
 	}
 	if body := string(srv.Requests()[0].Body); body != fmt.Sprintf(`[{"id":%d},{"id":%d}]`, objs[0]["id"], objs[1]["id"]) {
 		t.Errorf("delete body = %s", body)
+	}
+}
+
+// A bulk request stops at maxBatchBytes whatever the batch size; an
+// object larger than that goes alone.
+func TestBatchesStayUnderTheBodyLimit(t *testing.T) {
+	srv := newServer(t)
+	big := strings.Repeat("x", 100<<10)
+	var records []Record
+	for i := range 12 {
+		records = append(records, rec(fmt.Sprintf("s-%d", i), map[string]any{"blob": big}))
+	}
+	records = append(records, rec("huge", map[string]any{"blob": strings.Repeat("y", 600<<10)}))
+	c, _ := newClient(t, srv, Options{})
+	res := c.Create(context.Background(), "servers", records)
+	if res.Written != 13 || len(res.Failures) != 0 {
+		t.Fatalf("create = %+v", res)
+	}
+	var sizes []int
+	for _, r := range srv.Requests() {
+		if len(r.Body) > maxBatchBytes && !strings.Contains(string(r.Body), "huge") {
+			t.Errorf("a request of %d bytes", len(r.Body))
+		}
+		sizes = append(sizes, len(r.Body)>>10)
+	}
+	// 5 objects of 100 KiB fit in 512 KiB: 5 + 5 + 2, then the huge one alone.
+	if len(sizes) != 4 {
+		t.Errorf("request sizes %v KiB, want 4 requests", sizes)
 	}
 }
 
