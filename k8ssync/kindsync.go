@@ -61,6 +61,11 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 		}
 	}
 	confirmed := r.confirmUnchanged(ctx, reader)
+	for _, fp := range confirmed {
+		if fp != nil {
+			r.prog.kindRead(fp.Count)
+		}
+	}
 	var full []*kindSync
 	var fullKinds []kinds.Kind
 	for i, s := range ks {
@@ -71,11 +76,11 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { r.readNetBox(ctx, full) })
-	listed := reader.StreamAll(ctx, fullKinds, func(i int) kube.Visit {
+	listed := reader.StreamAllDone(ctx, fullKinds, func(i int) kube.Visit {
 		s := full[i]
 		visit := r.visitor(ctx, s)
 		return func(res kube.Resource) { s.fp.AddResource(&res); visit(res) }
-	})
+	}, func(_ int, l kube.Listing) { r.prog.kindRead(l.Count) })
 	wg.Wait()
 	r.listings = make([]kube.Listing, len(ks))
 	for i, j := 0, 0; i < len(ks); i++ {
@@ -187,7 +192,6 @@ func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
 	s.creates, s.updates = nil, nil
 	ks := s.stats
 	ks.Listed = l.Count
-	r.prog.kindRead(l.Count)
 	r.stats.TotalCRDs += l.Count
 	r.stats.Unchanged += ks.Unchanged
 	switch l.Status {

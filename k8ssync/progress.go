@@ -28,9 +28,9 @@ type Progress struct {
 	Written int `json:"written"`
 }
 
-// ProgressFunc receives a sync's progress. It is called from the sync's
-// goroutine, in order, and must return quickly (it is a notification, not
-// a place to do work).
+// ProgressFunc receives a sync's progress. It is called one report at a
+// time, in order (from the goroutines that list and write), and must
+// return quickly (it is a notification, not a place to do work).
 type ProgressFunc func(Progress)
 
 type progressKey struct{}
@@ -75,11 +75,12 @@ func (p *progress) report(change func(*Progress)) {
 	if p == nil || p.fn == nil {
 		return
 	}
+	// Under the lock: the kinds' goroutines report too, and snapshots
+	// must reach fn one at a time and in the order they were taken.
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	change(&p.now)
-	snapshot := p.now
-	p.mu.Unlock()
-	p.fn(snapshot)
+	p.fn(p.now)
 }
 
 // kindRead: one more kind was listed (listed resources) and compared.

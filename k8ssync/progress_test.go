@@ -30,6 +30,13 @@ func TestProgressIsReportedInOrderAndEndsAtTheResult(t *testing.T) {
 			t.Fatalf("report %d %+v went back from %+v", i, b, a)
 		}
 	}
+	// Each kind counts as read when its list ends, before the last
+	// partial batches (every batch of this small fabric) are sent.
+	for _, p := range got {
+		if p.Written > 0 && p.KindsRead != len(kinds.All) {
+			t.Errorf("report %+v: writing began before every kind was counted as read", p)
+		}
+	}
 	last := got[len(got)-1]
 	want := Progress{Phase: PhaseWriting, KindsRead: len(kinds.All), KindsTotal: len(kinds.All), Listed: total, Planned: total, Written: total}
 	if last != want {

@@ -113,6 +113,16 @@ type Visit func(Resource)
 // started are not attempted: they fail with that same error instead of
 // each waiting for its own timeout (their visitor is never opened).
 func (r *Reader) StreamAll(ctx context.Context, ks []kinds.Kind, open func(i int) Visit) []Listing {
+	return r.StreamAllDone(ctx, ks, open, nil)
+}
+
+// StreamAllDone is StreamAll calling done (when not nil) with each kind's
+// Listing as soon as that kind's outcome is known, from the goroutine
+// that listed it.
+func (r *Reader) StreamAllDone(ctx context.Context, ks []kinds.Kind, open func(i int) Visit, done func(i int, l Listing)) []Listing {
+	if done == nil {
+		done = func(int, Listing) {}
+	}
 	out := make([]Listing, len(ks))
 	var (
 		mu      sync.Mutex
@@ -131,9 +141,11 @@ func (r *Reader) StreamAll(ctx context.Context, ks []kinds.Kind, open func(i int
 				if prior != nil {
 					out[i] = Listing{Kind: ks[i], Status: StatusFailed, Class: prior.Class,
 						Err: fmt.Errorf("%s: not attempted after connection failure: %w", r.what(ks[i]), prior.Err)}
+					done(i, out[i])
 					continue
 				}
 				out[i] = r.Stream(ctx, ks[i], open(i))
+				done(i, out[i])
 				if out[i].Class.ConnectionLevel() {
 					mu.Lock()
 					if connErr == nil {
