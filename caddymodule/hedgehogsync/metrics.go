@@ -25,11 +25,12 @@ type syncMetrics struct {
 	ctrl        controllerMetrics
 	pruneHeld   *prometheus.CounterVec
 	switches    *prometheus.GaugeVec
+	compared    *prometheus.CounterVec
 }
 
 func registerSyncMetrics(reg prometheus.Registerer) (*syncMetrics, error) {
 	var m syncMetrics
-	var errs [9]error
+	var errs [10]error
 	m.runs, errs[0] = metrics.CounterVec(reg, prometheus.CounterOpts{Namespace: "hhgate", Subsystem: "sync", Name: "runs_total",
 		Help: "Fabric syncs this gateway ran, by what started them and their result code (ok on success)."}, "trigger", "code")
 	m.duration, errs[1] = metrics.HistogramVec(reg, prometheus.HistogramOpts{Namespace: "hhgate", Subsystem: "sync", Name: "duration_seconds",
@@ -48,6 +49,8 @@ func registerSyncMetrics(reg prometheus.Registerer) (*syncMetrics, error) {
 		Help: "Times a sync held back a kind's deletions because they were more than max_prune of its objects, by CRD kind."}, "kind")
 	m.switches, errs[8] = metrics.GaugeVec(reg, prometheus.GaugeOpts{Namespace: "hhgate", Subsystem: "fabric", Name: "switches",
 		Help: "Switches of each fabric by state (ready, stale, total) from their Agents, as of the fabric's last sync run by this gateway; absent while unknown."}, "fabric", "state")
+	m.compared, errs[9] = metrics.CounterVec(reg, prometheus.CounterOpts{Namespace: "hhgate", Subsystem: "sync", Name: "kinds_checked_total",
+		Help: "Kinds the syncs checked, by how: marks (counted unchanged from their change marks, objects not read) or full (every object read and compared)."}, "how")
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -77,6 +80,11 @@ func (m *syncMetrics) SyncFinished(trigger string, res k8ssync.Result, took time
 		if ks.PruneHeld != nil {
 			m.pruneHeld.WithLabelValues(kind).Inc()
 		}
+		how := "full"
+		if ks.ByChangeMarks {
+			how = "marks"
+		}
+		m.compared.WithLabelValues(how).Inc()
 		for _, c := range []struct {
 			op string
 			n  int

@@ -48,6 +48,7 @@ func TestHeldPrunesAndSwitchReadinessAreMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	heldBefore := gathered(t, reg, "hhgate_sync_prune_held_total")["Switch"]
+	checkedBefore := gathered(t, reg, "hhgate_sync_kinds_checked_total")
 	ready, total, stale := 3, 5, 1
 	m.SyncStarted()
 	m.SyncFinished("user", k8ssync.Result{FabricID: 901, Code: k8ssync.CodePruneHeld, Stats: k8ssync.Stats{
@@ -59,6 +60,14 @@ func TestHeldPrunesAndSwitchReadinessAreMetrics(t *testing.T) {
 		if got := switches["901,"+state]; got != want {
 			t.Errorf("switches{fabric=901,state=%s} = %v, want %v (%v)", state, got, want, switches)
 		}
+	}
+	m.SyncStarted()
+	m.SyncFinished("schedule", k8ssync.Result{FabricID: 902, Success: true, Stats: k8ssync.Stats{
+		Kinds: map[string]k8ssync.KindStats{"Switch": {ByChangeMarks: true}, "VPC": {ByChangeMarks: true}, "Server": {Updated: 1}},
+	}}, 0)
+	checked := gathered(t, reg, "hhgate_sync_kinds_checked_total")
+	if checked["marks"] != checkedBefore["marks"]+2 || checked["full"] != checkedBefore["full"]+3 {
+		t.Errorf("kinds_checked_total = %v (was %v): want 2 more on the marks, 3 more in full", checked, checkedBefore)
 	}
 	held := gathered(t, reg, "hhgate_sync_prune_held_total")
 	if held["Switch"] != heldBefore+1 || held["VPC"] != 0 {
