@@ -14,10 +14,16 @@ import (
 )
 
 // journal records a sync that changed or failed something as a journal
-// entry on the fabric. No-op syncs write none. A journal NetBox refuses
+// entry on the fabric. No-op syncs write none, nor do automatic syncs that
+// fail as the last journaled one did (journal_repeat.go). A journal NetBox refuses
 // (the service token may not add journal entries) does not fail the sync;
 // the gap is logged once per process.
 func (rt *Runtime) journal(ctx context.Context, j job, res k8ssync.Result) {
+	if rt.repeatedFailure(j, res, time.Now()) {
+		rt.log.Debug("sync failed as the last journal entry says: not journaled again",
+			zap.Int("fabric", j.fabricID), zap.String("trigger", j.trigger), zap.String("code", res.Code))
+		return
+	}
 	entry, ok := journalEntry(j, res, func() string {
 		if j.who == nil {
 			return ""

@@ -74,6 +74,9 @@ type Runtime struct {
 	work       sync.WaitGroup // flights, recoveries, status retries
 	loopOnce   sync.Once
 	journalGap sync.Once
+	// journaled is each fabric's last journaled failure (journal_repeat.go).
+	journalMu sync.Mutex
+	journaled map[int]journalMemo
 
 	mu         sync.Mutex
 	running    map[int]*flight

@@ -405,3 +405,47 @@ func TestRecoveryWritesAKeptStatusInsteadOfInterrupting(t *testing.T) {
 		}
 	})
 }
+
+// TestRepeatedFailuresAreJournaledOnceADay: an automatic sync failing as
+// the last journaled one did is left out for a day; a user's sync, a
+// different failure, one that changed objects, and any failure after a
+// success are journaled.
+func TestRepeatedFailuresAreJournaledOnceADay(t *testing.T) {
+	rt := NewRuntime(RuntimeConfig{})
+	defer rt.Close()
+	held := func(count int) k8ssync.Result {
+		return k8ssync.Result{Code: k8ssync.CodePruneHeld, Stats: k8ssync.Stats{
+			Kinds: map[string]k8ssync.KindStats{"Server": {PruneHeld: &k8ssync.PruneHeld{Count: count, Total: 9}}}}}
+	}
+	down := k8ssync.Result{Code: k8ssync.CodeKubernetesUnreachable, Error: "dial tcp: i/o timeout"}
+	downOtherText := k8ssync.Result{Code: k8ssync.CodeKubernetesUnreachable, Error: "connection refused"}
+	wrote := held(9)
+	wrote.Stats.Created = 1
+	t0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	for i, step := range []struct {
+		trigger string
+		res     k8ssync.Result
+		after   time.Duration
+		skipped bool
+	}{
+		{TriggerSchedule, held(9), 0, false},
+		{TriggerSchedule, held(9), 5 * time.Minute, true},
+		{TriggerChange, held(9), 10 * time.Minute, true},
+		{TriggerUser, held(9), 11 * time.Minute, false},
+		{TriggerSchedule, held(8), 15 * time.Minute, false},
+		{TriggerSchedule, wrote, 20 * time.Minute, false},
+		{TriggerSchedule, wrote, 25 * time.Minute, false},
+		{TriggerSchedule, down, 30 * time.Minute, false},
+		{TriggerRecovery, downOtherText, 35 * time.Minute, true},
+		{TriggerSchedule, down, 30*time.Minute + journalRepeatEvery, false},
+		{TriggerSchedule, k8ssync.Result{Success: true}, 31*time.Minute + journalRepeatEvery, false},
+		{TriggerSchedule, down, 32*time.Minute + journalRepeatEvery, false},
+	} {
+		if got := rt.repeatedFailure(job{fabricID: 4, trigger: step.trigger}, step.res, t0.Add(step.after)); got != step.skipped {
+			t.Errorf("step %d (%s, %s): left out = %v, want %v", i, step.trigger, step.res.Code, got, step.skipped)
+		}
+	}
+	if rt.repeatedFailure(job{fabricID: 5, trigger: TriggerSchedule}, held(9), t0.Add(time.Minute)) {
+		t.Error("another fabric's first failure was left out")
+	}
+}
