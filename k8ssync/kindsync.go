@@ -61,32 +61,21 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 		}
 	}
 	confirmed := r.confirmUnchanged(ctx, reader)
-	for _, fp := range confirmed {
-		if fp != nil {
-			r.prog.kindRead(fp.Count)
-		}
-	}
 	var full []*kindSync
-	var fullKinds []kinds.Kind
 	for i, s := range ks {
-		if confirmed[i] == nil {
-			s.fp = kube.NewFingerprintBuilder()
-			full, fullKinds = append(full, s), append(fullKinds, s.k)
+		if fp := confirmed[i]; fp != nil {
+			s.stats.Unchanged, s.stats.ByChangeMarks = fp.Count, true
+			r.prog.kindRead(fp.Count)
+			continue
 		}
+		s.fp = kube.NewFingerprintBuilder()
+		full = append(full, s)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { r.readNetBox(ctx, full) })
-	listed := reader.StreamAllDone(ctx, fullKinds, func(i int) kube.Visit {
-		s := full[i]
-		visit := r.visitor(ctx, s)
-		return func(res kube.Resource) { s.fp.AddResource(&res); visit(res) }
-	}, func(_ int, l kube.Listing) { r.prog.kindRead(l.Count) })
-	wg.Wait()
+	listed := r.compareInFull(ctx, reader, full)
 	r.listings = make([]kube.Listing, len(ks))
 	for i, j := 0, 0; i < len(ks); i++ {
 		if fp := confirmed[i]; fp != nil {
 			r.listings[i] = kube.Listing{Kind: ks[i].k, Status: kube.StatusOK, Count: fp.Count}
-			ks[i].stats.Unchanged, ks[i].stats.ByChangeMarks = fp.Count, true
 			continue
 		}
 		r.listings[i] = listed[j]
@@ -104,6 +93,24 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 			r.recordMark(s, r.listings[i])
 		}
 	}
+}
+
+// compareInFull reads the kinds ks from both sides and compares them:
+// NetBox into the kinds' indexes while Kubernetes streams each kind
+// through its visitor (and its fingerprint). It returns ks' listings.
+func (r *run) compareInFull(ctx context.Context, reader *kube.Reader, ks []*kindSync) []kube.Listing {
+	kindsOf := make([]kinds.Kind, len(ks))
+	for i, s := range ks {
+		kindsOf[i] = s.k
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { r.readNetBox(ctx, ks) })
+	defer wg.Wait()
+	return reader.StreamAllDone(ctx, kindsOf, func(i int) kube.Visit {
+		s := ks[i]
+		visit := r.visitor(ctx, s)
+		return func(res kube.Resource) { s.fp.AddResource(&res); visit(res) }
+	}, func(_ int, l kube.Listing) { r.prog.kindRead(l.Count) })
 }
 
 // readNetBox reads this fabric's objects of every kind from NetBox into
