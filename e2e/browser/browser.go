@@ -203,10 +203,25 @@ func (tab *Tab) Navigate(url string) {
 }
 
 // Click clicks the element with real mouse events (a user gesture, so the
-// page may open a popup).
+// page may open a popup) at the centre of its box, once it is shown. The
+// box comes from the page's own script, not from chromedp's DOM tracking:
+// that loses the frame when a document is replaced just after a
+// navigation ("received DOM.documentUpdated when there's no top-level
+// frame") and then waits for the node until the deadline.
 func (tab *Tab) Click(css string) {
 	tab.t.Helper()
-	tab.Do("click "+css, chromedp.Click(chromedp.CSS(css)))
+	tab.WaitFor(css+" to be shown", fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!el) return false;
+		el.scrollIntoView({block: 'center', inline: 'center'});
+		const r = el.getBoundingClientRect();
+		return r.width > 0 && r.height > 0;
+	})()`, css))
+	centre := Eval[[]float64](tab, fmt.Sprintf(`(() => {
+		const r = document.querySelector(%q).getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2];
+	})()`, css))
+	tab.Do("click "+css, chromedp.MouseClickXY(centre[0], centre[1]))
 }
 
 // PressEscape sends the Escape key to the page, as a user would.
