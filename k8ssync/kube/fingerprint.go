@@ -65,8 +65,9 @@ var ErrNoMetadataClient = errors.New("no metadata client")
 
 // Fingerprint lists kind k's metadata only (PartialObjectMetadata: no
 // spec, no status) and returns its Fingerprint, equal to the one built
-// from a full list of the same items (FromUnstructured's rules: items
-// without a name are skipped, an empty namespace is the listed one). Any
+// from a full list of the same items (the same paging and listedKey rule
+// as Stream's: items without a name are skipped, an empty namespace is
+// the listed one). Any
 // failure, including a continue token that expired, is an error: the
 // caller then compares in full.
 func (r *Reader) Fingerprint(ctx context.Context, k kinds.Kind) (Fingerprint, error) {
@@ -75,28 +76,21 @@ func (r *Reader) Fingerprint(ctx context.Context, k kinds.Kind) (Fingerprint, er
 	}
 	res := r.meta.Resource(k.GVR()).Namespace(r.namespace)
 	b := NewFingerprintBuilder()
-	opts := metav1.ListOptions{Limit: r.pageSize}
-	for {
-		if err := ctx.Err(); err != nil {
-			return Fingerprint{}, err
-		}
+	err := r.pages(ctx, func(opts metav1.ListOptions) (string, error) {
 		page, err := res.List(ctx, opts)
 		if err != nil {
-			return Fingerprint{}, fmt.Errorf("%s (metadata): %w", r.what(k), err)
+			return "", fmt.Errorf("%s (metadata): %w", r.what(k), err)
 		}
 		for i := range page.Items {
 			m := &page.Items[i]
-			if m.Name == "" {
-				continue
+			if ns, ok := listedKey(m.Namespace, m.Name, r.namespace); ok {
+				b.Add(ns, m.Name, string(m.UID), m.ResourceVersion)
 			}
-			ns := m.Namespace
-			if ns == "" {
-				ns = r.namespace
-			}
-			b.Add(ns, m.Name, string(m.UID), m.ResourceVersion)
 		}
-		if opts.Continue = page.Continue; opts.Continue == "" {
-			return b.Fingerprint(), nil
-		}
+		return page.Continue, nil
+	})
+	if err != nil {
+		return Fingerprint{}, err
 	}
+	return b.Fingerprint(), nil
 }

@@ -279,17 +279,29 @@ func (r *Reader) Stream(ctx context.Context, k kinds.Kind, visit Visit) (l Listi
 // its read-ahead buffer of ten pages.
 func (r *Reader) eachPage(ctx context.Context, k kinds.Kind, fn func(*unstructured.UnstructuredList)) error {
 	resource := r.client.Resource(k.GVR()).Namespace(r.namespace)
+	return r.pages(ctx, func(opts metav1.ListOptions) (string, error) {
+		page, err := resource.List(ctx, opts)
+		if err != nil {
+			return "", err
+		}
+		fn(page)
+		return page.GetContinue(), nil
+	})
+}
+
+// pages calls list with limit and each continue token list returned,
+// until one returns none, an error, or ctx ends.
+func (r *Reader) pages(ctx context.Context, list func(metav1.ListOptions) (next string, err error)) error {
 	opts := metav1.ListOptions{Limit: r.pageSize}
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		page, err := resource.List(ctx, opts)
+		next, err := list(opts)
 		if err != nil {
 			return err
 		}
-		fn(page)
-		if opts.Continue = page.GetContinue(); opts.Continue == "" {
+		if opts.Continue = next; next == "" {
 			return nil
 		}
 	}

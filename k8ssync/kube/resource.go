@@ -32,12 +32,9 @@ type Resource struct {
 // the namespace it was listed in, as the plugin does with 'default'.
 func FromUnstructured(u *unstructured.Unstructured, listedNamespace string) (r Resource, ok bool) {
 	name := u.GetName()
-	if name == "" {
+	ns, ok := listedKey(u.GetNamespace(), name, listedNamespace)
+	if !ok {
 		return Resource{}, false
-	}
-	ns := u.GetNamespace()
-	if ns == "" {
-		ns = listedNamespace
 	}
 	return Resource{
 		Namespace:       ns,
@@ -49,6 +46,19 @@ func FromUnstructured(u *unstructured.Unstructured, listedNamespace string) (r R
 		Annotations:     u.GetAnnotations(),
 		Status:          ReadyStatus(u.Object),
 	}, true
+}
+
+// listedKey is the namespace a listed item is synced under, and false for
+// an item that is skipped (no name): the rule of FromUnstructured and of
+// Fingerprint, which must see the same items.
+func listedKey(namespace, name, listedNamespace string) (string, bool) {
+	if name == "" {
+		return "", false
+	}
+	if namespace == "" {
+		return listedNamespace, true
+	}
+	return namespace, true
 }
 
 // ReadyStatus derives kubernetes_status the way the plugin does
