@@ -99,54 +99,75 @@ func (r *run) syncKinds(ctx context.Context, reader *kube.Reader) {
 // NetBox into the kinds' indexes while Kubernetes streams each kind
 // through its visitor (and its fingerprint). It returns ks' listings.
 func (r *run) compareInFull(ctx context.Context, reader *kube.Reader, ks []*kindSync) []kube.Listing {
-	kindsOf := make([]kinds.Kind, len(ks))
-	for i, s := range ks {
-		kindsOf[i] = s.k
-	}
 	var wg sync.WaitGroup
 	wg.Go(func() { r.readNetBox(ctx, ks) })
 	defer wg.Wait()
-	return reader.StreamAllDone(ctx, kindsOf, func(i int) kube.Visit {
+	return reader.StreamAllDone(ctx, kindsOf(ks), func(i int) kube.Visit {
 		s := ks[i]
 		visit := r.visitor(ctx, s)
 		return func(res kube.Resource) { s.fp.AddResource(&res); visit(res) }
 	}, func(_ int, l kube.Listing) { r.prog.kindRead(l.Count) })
 }
 
+func kindsOf(ks []*kindSync) []kinds.Kind {
+	out := make([]kinds.Kind, len(ks))
+	for i, s := range ks {
+		out[i] = s.k
+	}
+	return out
+}
+
+// fourAtATime calls fn(i) for each kind ks[i], four at a time, and waits
+// for all. A panic in fn(i) is logged (what names the work) and handed to
+// done(i, p); done (if not nil) runs after every fn(i), p nil when fn
+// returned.
+func (r *run) fourAtATime(ks []kinds.Kind, what string, fn func(i int), done func(i int, p any)) {
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i := range ks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() {
+				p := recover()
+				if p != nil {
+					r.e.log.Error("panic while "+what, zap.String("kind", ks[i].Kind),
+						zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+				}
+				if done != nil {
+					done(i, p)
+				}
+				<-sem
+			}()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
 // readNetBox reads this fabric's objects of every kind from NetBox into
 // the kinds' indexes, a few routes at a time, in the kinds' order (the
 // order Kubernetes is listed in).
 func (r *run) readNetBox(ctx context.Context, ks []*kindSync) {
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	for _, s := range ks {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() {
-				if p := recover(); p != nil {
-					r.e.log.Error("panic while listing NetBox objects", zap.String("kind", s.k.Kind),
-						zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-					s.index, s.netboxErr = nil, fmt.Errorf("internal error: panic: %v", p)
-				}
-				close(s.ready)
-				<-sem
-				wg.Done()
-			}()
-			index := diff.NewIndex(r.id, r.stamp)
-			add := index.Add
-			if s.objects != nil {
-				add = func(o *netbox.Object) { index.Add(o); s.keep(o) }
-			}
-			mark, ok, err := r.e.netbox.ReadFabricObjects(ctx, s.k.Route, r.id, netbox.CompareFields, add)
-			if err != nil {
-				s.netboxErr = err
-				return
-			}
-			s.index, s.mark, s.markOK = index, mark, ok
-		}()
-	}
-	wg.Wait()
+	r.fourAtATime(kindsOf(ks), "listing NetBox objects", func(i int) {
+		s := ks[i]
+		index := diff.NewIndex(r.id, r.stamp)
+		add := index.Add
+		if s.objects != nil {
+			add = func(o *netbox.Object) { index.Add(o); s.keep(o) }
+		}
+		mark, ok, err := r.e.netbox.ReadFabricObjects(ctx, s.k.Route, r.id, netbox.CompareFields, add)
+		if err != nil {
+			s.netboxErr = err
+			return
+		}
+		s.index, s.mark, s.markOK = index, mark, ok
+	}, func(i int, p any) {
+		s := ks[i]
+		if p != nil {
+			s.index, s.netboxErr = nil, fmt.Errorf("internal error: panic: %v", p)
+		}
+		close(s.ready)
+	})
 }
 
 // visitor waits for the kind's index, then returns what compares each

@@ -2,11 +2,8 @@ package k8ssync
 
 import (
 	"context"
-	"runtime/debug"
 	"sync"
 	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/hhgate/hhgate/k8ssync/kinds"
 	"github.com/hhgate/hhgate/k8ssync/kube"
@@ -99,7 +96,7 @@ func (r *run) confirmUnchanged(ctx context.Context, reader *kube.Reader) []*kube
 	if !r.marksOn() {
 		return out
 	}
-	r.forEachKind(func(i int) {
+	r.fourAtATime(kinds.All, "reading change marks", func(i int) {
 		k := kinds.All[i]
 		stored, ok := r.e.marks.get(r.markKey(k))
 		if !ok || r.start.Sub(stored.at) >= r.e.o.FullCompareEvery {
@@ -114,30 +111,8 @@ func (r *run) confirmUnchanged(ctx context.Context, reader *kube.Reader) []*kube
 			return
 		}
 		out[i] = &fp
-	})
+	}, nil)
 	return out
-}
-
-// forEachKind calls fn with each kind's index, four at a time, and waits
-// for all. A panic is logged and leaves that kind as fn left it: compared
-// in full.
-func (r *run) forEachKind(fn func(i int)) {
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	for i := range kinds.All {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() {
-				if p := recover(); p != nil {
-					r.e.log.Error("panic while reading change marks", zap.String("kind", kinds.All[i].Kind),
-						zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-				}
-				<-sem
-			}()
-			fn(i)
-		})
-	}
-	wg.Wait()
 }
 
 // recordMark keeps kind s's marks when its full compare found it in sync,
