@@ -46,7 +46,7 @@ func (hs *HedgehogSync) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		"max_prune":                readMaxPrune(&hs.MaxPrune),
 		"controller":               readOnOff(&hs.Controller),
 		"debounce":                 netboxsite.PositiveDuration(&hs.Debounce),
-		"full_compare_every":       readDurationOrOff(&hs.FullCompareEvery),
+		"full_compare_every":       readFullCompareEvery(&hs.FullCompareEvery),
 	})
 }
 
@@ -65,8 +65,8 @@ func readMaxPrune(dst *string) netboxsite.ReadOption {
 	}
 }
 
-// readDurationOrOff reads a positive duration or off.
-func readDurationOrOff(dst *string) netboxsite.ReadOption {
+// readFullCompareEvery reads full_compare_every: a positive duration or off.
+func readFullCompareEvery(dst *string) netboxsite.ReadOption {
 	return func(d *caddyfile.Dispenser, option string) error {
 		var value string
 		if !d.AllArgs(&value) {
