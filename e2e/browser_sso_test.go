@@ -50,6 +50,9 @@ func openFabricPageSSO(t *testing.T, s *ssoStack, b *browser.Browser, name strin
 	tab.WaitFor("the fabric page after the sign-in", fmt.Sprintf(
 		`location.origin === %q && location.pathname === %q && document.readyState === 'complete'`, s.gateway.URL, page))
 	tab.WaitFor("the htmx partial", `document.querySelector('#fabric-status .status')`)
+	// The fabric panel's first requests reach NetBox as the user: let them
+	// end before a test counts or expires NetBox sessions.
+	tab.WaitFor("the fabric panel to settle", panelSettled)
 	if !browser.Eval[bool](tab, `typeof window.hhgate === 'object' && !!document.querySelector('head script[src^="/.hhgate/shim.js?v="][defer]')`) {
 		t.Fatal("the page has no shim: the drop-in Caddyfile with SSO does not turn inject_script on")
 	}

@@ -1426,7 +1426,7 @@
     // Only the latest request's answer is shown (a refresh may overtake one).
     var seq = p.previewSeq = (p.previewSeq || 0) + 1;
     p.preview.textContent = 'Loading the preview…';
-    nativeFetch.call(window, prefix + 'fabrics/' + p.fabricID + '/plan', {
+    return nativeFetch.call(window, prefix + 'fabrics/' + p.fabricID + '/plan', {
       credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' }
     }).then(function (res) {
       return res.json().catch(function () { return null; }).then(function (body) {
@@ -1508,7 +1508,7 @@
 
   function loadJournal(p) {
     var q = '?assigned_object_type=netbox_hedgehog.hedgehogfabric&assigned_object_id=' + p.fabricID + '&ordering=-created&limit=50';
-    nativeFetch.call(window, basePath + 'api/extras/journal-entries/' + q, {
+    return nativeFetch.call(window, basePath + 'api/extras/journal-entries/' + q, {
       credentials: 'same-origin', headers: { Accept: 'application/json' }
     }).then(function (res) {
       return res.ok ? res.json() : Promise.reject(res.status);
@@ -1560,18 +1560,21 @@
     var source = new EventSource(prefix + 'fabrics/' + p.fabricID + '/events');
     p.source = source;
     source.onopen = function () {
-      showPanel(p, 'live');
+      var first = !p.opened;
+      // The first open settles once its preview and journal have answered:
+      // those requests reach NetBox too, and a test (or a session clock)
+      // must not race them.
+      showPanel(p, first ? '' : 'live');
       p.card.removeAttribute('data-refused');
       if (!p.stateShown) {
         // The stream starts with the current state when this gateway has
         // one; without, no sync has run here since it started.
         showState(p, { state: 'idle' });
       }
-      if (!p.opened) {
+      if (first) {
         p.opened = true;
         p.details.forEach(function (n) { n.hidden = false; });
-        loadPreview(p);
-        loadJournal(p);
+        Promise.all([loadPreview(p), loadJournal(p)]).then(function () { settle('live'); });
       }
     };
     function on(type, fn) {
@@ -1664,7 +1667,8 @@
 
   // settle records on <html data-hhgate-panel> what became of the panel
   // (live, refused or absent), so that a test can wait for the page's own
-  // requests to be over.
+  // requests to be over: "live" is set once the first preview and journal
+  // have answered.
   function settle(state) {
     document.documentElement.setAttribute('data-hhgate-panel', state);
   }
@@ -1675,7 +1679,9 @@
     if (!p.card.parentNode) {
       placePanel(p.card);
     }
-    settle(state);
+    if (state) {
+      settle(state);
+    }
   }
 
   var panel = null;
