@@ -59,6 +59,11 @@ type NetBoxOptions struct {
 	// KeepAlive, if set, closes a keep-alive connection that has waited that
 	// long for its next request, as gunicorn's --keep-alive (default 2s).
 	KeepAlive time.Duration
+	// Workers, if above 1, serves the stand-in from that many processes,
+	// as gunicorn's --workers does in front of NetBox: requests run Python
+	// side by side. Request counts are shared; injected faults are refused
+	// (they live in one process). For benchmarks; 0 or 1 is one process.
+	Workers int
 }
 
 // NetBoxVersion selects how the stand-in behaves: like NetBox 3.x or 4.x.
@@ -93,6 +98,12 @@ func (o NetBoxOptions) env() ([]string, error) {
 	if o.KeepAlive > 0 {
 		env = append(env, fmt.Sprintf("STANDIN_KEEPALIVE=%g", o.KeepAlive.Seconds()))
 	}
+	if o.Workers < 0 || o.Workers > 16 {
+		return nil, fmt.Errorf("NetBoxOptions.Workers %d: want 1 to 16 processes (0 for one)", o.Workers)
+	}
+	if o.Workers > 1 {
+		env = append(env, fmt.Sprintf("STANDIN_WORKERS=%d", o.Workers))
+	}
 	return env, nil
 }
 
@@ -109,6 +120,7 @@ type NetBox struct {
 
 	controlToken string
 	client       *http.Client
+	pid          int // the stand-in's first process, leader of its process group
 }
 
 // StartNetBox starts a stand-in with a fresh database on a free port, waits
@@ -236,6 +248,7 @@ func RunNetBox(ctx context.Context, opts NetBoxOptions, stderr io.Writer) (*NetB
 		BasePath:     basePath,
 		BaseURL:      "http://" + hostport + basePath,
 		controlToken: token,
+		pid:          cmd.Process.Pid,
 		client: &http.Client{
 			Timeout:       15 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -1,21 +1,31 @@
 """Request counting and fault injection for the plugin REST API (test-only, not NetBox).
 
-State lives in this process (the stand-in is one threaded process) behind a lock. The
-middleware in middleware.PluginAPIFaultMiddleware counts every request whose path is under
+The middleware in middleware.PluginAPIFaultMiddleware counts every request whose path is under
 <BASE_PATH>api/plugins/hedgehog/, whatever its outcome, and answers injected faults before
 NetBox sees the request; control.py reads and changes the state.
+
+The counts live in memory shared by every worker process (STANDIN_WORKERS): an anonymous
+shared mapping made before the workers are forked, behind a process-shared lock. Faults live
+in this process behind a thread lock, so they are refused when there are several workers: a
+fault added through one worker would not be seen by the others.
 """
+import mmap
+import multiprocessing
 import platform
+import struct
 import threading
 import time
 
 from django.conf import settings
 
-_lock = threading.Lock()
-_counts = {}
-_faults = []  # dicts: route, method, status, times (-1 = unlimited), delay_ms, body, drop
-
 COUNTED_METHODS = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE')
+# Slots of the shared counts: the counted methods, then every other method together.
+_SLOTS = (*COUNTED_METHODS, 'HEAD', 'OPTIONS', 'OTHER')
+_counts = mmap.mmap(-1, 8 * len(_SLOTS))  # MAP_SHARED | MAP_ANONYMOUS: inherited by fork
+_counts_lock = multiprocessing.Lock()
+
+_lock = threading.Lock()
+_faults = []  # dicts: route, method, status, times (-1 = unlimited), delay_ms, body, drop
 
 
 def api_prefix():
@@ -31,20 +41,23 @@ def route_of(path_info):
 
 
 def count(method):
-    with _lock:
-        _counts[method] = _counts.get(method, 0) + 1
+    slot = _SLOTS.index(method if method in _SLOTS else 'OTHER')
+    with _counts_lock:
+        n, = struct.unpack_from('<q', _counts, 8 * slot)
+        struct.pack_into('<q', _counts, 8 * slot, n + 1)
 
 
 def counts():
-    with _lock:
-        data = {m: 0 for m in COUNTED_METHODS}
-        data.update(_counts)
-        return data
+    """{method: requests} for every counted method, and for any other method seen."""
+    with _counts_lock:
+        values = struct.unpack_from(f'<{len(_SLOTS)}q', _counts)
+    data = dict(zip(_SLOTS, values))
+    return {m: n for m, n in data.items() if m in COUNTED_METHODS or n}
 
 
 def reset_counts():
-    with _lock:
-        _counts.clear()
+    with _counts_lock:
+        _counts[:] = bytes(len(_counts))
 
 
 def _matches(pattern, value):
@@ -53,6 +66,9 @@ def _matches(pattern, value):
 
 def add_fault(spec):
     """Validates and adds {"route", "method", "status", "times", "delay_ms", "body"}."""
+    if settings.STANDIN_WORKERS > 1:
+        raise ValueError(f'fault injection needs one worker process, not STANDIN_WORKERS={settings.STANDIN_WORKERS}: '
+                         'a fault lives in the process that took it')
     if not isinstance(spec, dict):
         raise ValueError('a fault is a JSON object')
     unknown = set(spec) - {'route', 'method', 'status', 'times', 'delay_ms', 'body', 'drop'}

@@ -12,11 +12,18 @@ Keep-alive: the server keeps HTTP/1.1 connections open between requests
 (Django's handler does, for answers with a Content-Length). With keepalive
 set, a connection that waits longer than that for its next request is
 closed, as gunicorn's --keep-alive (default 2 s) does in front of NetBox.
+
+Workers: with STANDIN_WORKERS > 1 the server forks that many processes, each
+accepting on the one socket and serving one request per connection, as
+gunicorn's sync workers do (fork_workers, serve); keepalive does not apply.
 """
+import ctypes
 import io
+import os
+import signal
 import socket
 
-from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
+from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler, WSGIServer
 
 MAX_CHUNKED_BODY = 64 << 20
 
@@ -107,12 +114,41 @@ class RequestHandler(WSGIRequestHandler):
         return run
 
 
-def serve(sock, app, keepalive=0):
-    """Serves app on an already bound socket until the process is stopped; idle keep-alive
-    connections are closed after keepalive seconds (0: never)."""
+def fork_workers(n):
+    """Forks n - 1 more processes that serve the same listening socket, as gunicorn's
+    pre-fork workers do: the kernel hands each new connection to one of them. The database
+    connections opened so far (migrate, seed) are closed first, so that no two processes
+    share one. A worker ends with the process that forked it (PR_SET_PDEATHSIG); the Go
+    harness signals the whole process group anyway."""
+    from django.db import connections
+    connections.close_all()
+    for _ in range(n - 1):
+        if os.fork() == 0:
+            _die_with_parent()
+            return
+
+
+def _die_with_parent():
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the process group's signal still reaches this worker
+
+
+def serve(sock, app, keepalive=0, workers=1):
+    """Serves app on an already bound socket until the process is stopped, in workers
+    processes; idle keep-alive connections are closed after keepalive seconds (0: never)."""
+    server = ThreadedWSGIServer
+    if workers > 1:
+        fork_workers(workers)
+        # Each worker takes one request at a time and closes the connection after it
+        # (Django's server answers Connection: close when it is not threaded), as gunicorn's
+        # sync workers do: a busy worker accepts nothing, so the kernel hands the next
+        # connection to an idle one.
+        server = WSGIServer
     sock.setblocking(True)
     handler = type('RequestHandler', (RequestHandler,), {'keepalive': keepalive or None})
-    httpd = ThreadedWSGIServer(sock.getsockname()[:2], handler,
+    httpd = server(sock.getsockname()[:2], handler,
                                ipv6=sock.family == socket.AF_INET6, bind_and_activate=False)
     httpd.socket.close()
     httpd.socket = sock

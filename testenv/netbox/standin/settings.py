@@ -95,6 +95,20 @@ STANDIN_STATIC_ROOT = os.environ.get('STANDIN_STATIC_ROOT', '')
 # STANDIN_KEEPALIVE: seconds an idle keep-alive connection stays open (gunicorn --keep-alive);
 # 0 or unset keeps it open until the client closes it.
 STANDIN_KEEPALIVE = float(os.environ.get('STANDIN_KEEPALIVE') or 0)
+# STANDIN_WORKERS: processes serving the one listening socket, as gunicorn's --workers (NetBox's
+# contrib/gunicorn.py runs 5) lets several requests run Python at once. 1 (the default) is one
+# threaded process. With more, each worker serves one request at a time and closes the
+# connection after it (gunicorn's sync worker; STANDIN_KEEPALIVE does not apply), request counts are shared, but injected faults are refused: they
+# live in one process (standin/faults.py). The database keeps SQLite's rollback journal: writers
+# wait for each other (the 30 s timeout below); a transaction that reads before it writes can
+# be refused with "database is locked" when another worker writes, so bulk creates are safe side
+# by side and bulk updates or deletes of several workers at once are not.
+try:
+    STANDIN_WORKERS = int(os.environ.get('STANDIN_WORKERS') or 1)
+except ValueError:
+    raise ValueError(f"STANDIN_WORKERS: {os.environ['STANDIN_WORKERS']!r} is not a number of processes")
+if not 1 <= STANDIN_WORKERS <= 16:
+    raise ValueError(f'STANDIN_WORKERS: {STANDIN_WORKERS} is not between 1 and 16')
 
 # Version strings a client may look at (the Hedgehog plugin targets NetBox 4.3).
 NETBOX_VERSION = '3.1.11' if NETBOX3 else '4.3.0'

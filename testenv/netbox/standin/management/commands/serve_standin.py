@@ -53,7 +53,8 @@ class Command(BaseCommand):
         host, port = sock.getsockname()[:2]
         sys.stderr.write(f'netbox stand-in listening on http://{host}:{port}/{settings.BASE_PATH}\n')
         sys.stderr.flush()
-        serve(sock, get_internal_wsgi_application(), keepalive=settings.STANDIN_KEEPALIVE)
+        serve(sock, get_internal_wsgi_application(), keepalive=settings.STANDIN_KEEPALIVE,
+              workers=settings.STANDIN_WORKERS)
 
 
 def collect_static(root):
