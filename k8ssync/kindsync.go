@@ -36,6 +36,11 @@ type kindSync struct {
 	mark   netbox.ChangeMark
 	markOK bool
 
+	// writeErrs are the kind's write failures not reported yet
+	// (reportWriteErrors), writeErrsMore those beyond MaxErrorDetails.
+	writeErrs     []ErrorDetail
+	writeErrsMore int
+
 	// For a plan (dry run) only: the kind's entry, and NetBox's compared
 	// fields per key so that an update can name the fields it changes.
 	plan    *KindPlan
@@ -106,7 +111,12 @@ func (r *run) compareInFull(ctx context.Context, reader *kube.Reader, ks []*kind
 		s := ks[i]
 		visit := r.visitor(ctx, s)
 		return func(res kube.Resource) { s.fp.AddResource(&res); visit(res) }
-	}, func(_ int, l kube.Listing) { r.prog.kindRead(l.Count) })
+	}, func(i int, l kube.Listing) {
+		r.prog.kindRead(l.Count)
+		// The kind's last partial batches go now, beside the other kinds'
+		// lists and writes, not after every kind was listed.
+		r.flushKind(ctx, ks[i])
+	})
 }
 
 func kindsOf(ks []*kindSync) []kinds.Kind {
@@ -206,11 +216,10 @@ func (r *run) visitor(ctx context.Context, s *kindSync) kube.Visit {
 	}
 }
 
-// finishKind sends the kind's last partial batches and records its
-// outcome, or why it failed. The writes of pages already read stay sent
-// when the list failed later: they are what Kubernetes holds. Such a kind
-// is reported failed and never pruned.
-func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
+// flushKind sends the kind's last partial batches, once its list ended.
+// The writes of pages already read are sent also when the list failed
+// later: they are what Kubernetes holds.
+func (r *run) flushKind(ctx context.Context, s *kindSync) {
 	if len(s.creates) > 0 {
 		r.send(ctx, s, opCreate, s.creates)
 	}
@@ -218,6 +227,14 @@ func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
 		r.send(ctx, s, opUpdate, s.updates)
 	}
 	s.creates, s.updates = nil, nil
+}
+
+// finishKind records the kind's outcome, or why it failed (its writes were
+// flushed as its list ended). A kind whose list failed is reported failed
+// and never pruned.
+func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
+	r.flushKind(ctx, s) // nothing is left, unless the list never ended through compareInFull
+	r.reportWriteErrors(s)
 	ks := s.stats
 	ks.Listed = l.Count
 	r.stats.TotalCRDs += l.Count
@@ -273,4 +290,5 @@ func (r *run) deletes(ctx context.Context, s *kindSync, l kube.Listing) {
 		ws[i] = diff.Write{Key: g.Key, Record: netbox.Record{ID: g.ID}}
 	}
 	r.send(ctx, s, opDelete, ws)
+	r.reportWriteErrors(s)
 }

@@ -45,10 +45,12 @@ type run struct {
 	netboxUnavailable string
 	netboxDown        error // writes after this are not sent
 
-	// writeMu serializes the writes of the kinds listed concurrently (see
-	// send); with it the counts and errors below change under it while
-	// the kinds stream, and only on the sync's goroutine otherwise.
-	writeMu sync.Mutex
+	// writeSlots bounds the write batches on the way (writesInFlight).
+	// writeMu guards what their answers change while the kinds stream (the
+	// counts and errors below, netboxDown); otherwise those change only on
+	// the sync's goroutine.
+	writeSlots chan struct{}
+	writeMu    sync.Mutex
 
 	panicMsg string
 	ctxCode  string
@@ -72,7 +74,8 @@ const firstErrors = 3
 func newRun(e *Engine, id int) *run {
 	now := e.now()
 	// Microseconds: what NetBox's DateTimeField stores.
-	r := &run{e: e, id: id, start: now, stamp: now.UTC().Truncate(time.Microsecond), kindStats: map[string]*KindStats{}}
+	r := &run{e: e, id: id, start: now, stamp: now.UTC().Truncate(time.Microsecond), kindStats: map[string]*KindStats{},
+		writeSlots: make(chan struct{}, writesInFlight)}
 	r.red.add(e.o.NetBoxToken)
 	return r
 }

@@ -52,24 +52,35 @@ func records(ws []diff.Write) []netbox.Record {
 	return recs
 }
 
+// writesInFlight is how many write batches a sync has on the way to
+// NetBox at once: NetBox runs several workers (its gunicorn.py: five), so
+// two kinds' batches are taken side by side, while the rest of NetBox's
+// workers stay free for its users.
+const writesInFlight = 2
+
 // send is the one place where the sync's writes go to NetBox: one batch of
 // one kind's creates, updates or deletes. Kinds are listed concurrently;
-// their writes are sent one batch at a time, in the order they were
-// planned. When NetBox already stopped answering or the sync's time is
-// up, nothing is sent and every object fails with that reason. Every
-// object NetBox did not take is reported with its key.
+// each kind's writes are sent one batch at a time, in the order they were
+// planned, and at most writesInFlight batches of all kinds are on the way.
+// When NetBox already stopped answering or the sync's time is up, nothing
+// is sent and every object fails with that reason. Every object NetBox did
+// not take is reported with its key.
 func (r *run) send(ctx context.Context, s *kindSync, op writeOp, ws []diff.Write) {
+	r.writeSlots <- struct{}{}
+	defer func() { <-r.writeSlots }()
 	r.writeMu.Lock()
-	defer r.writeMu.Unlock()
 	res := r.notSent(ctx, len(ws))
+	r.writeMu.Unlock()
 	r.prog.planned(len(ws))
 	if res == nil {
 		all := op.call(r.e.netbox, ctx, s.k.Route, ws)
 		r.prog.wrote(all.Written)
-		if all.Unavailable != nil {
-			r.netboxDown = all.Unavailable
-		}
 		res = &all
+	}
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	if res.Unavailable != nil && r.netboxDown == nil {
+		r.netboxDown = res.Unavailable
 	}
 	*s.stats.written()[op.counter] += res.Written
 	*r.stats.written()[op.counter] += res.Written
@@ -78,8 +89,29 @@ func (r *run) send(ctx context.Context, s *kindSync, op writeOp, ws []diff.Write
 		if !f.Refused {
 			r.netboxFailed(ctx, f.Err, false)
 		}
-		r.addError(s.k.Kind, ws[f.Index].Key.String(), op.name, f.Message)
+		s.failed(ws[f.Index].Key.String(), op.name, f.Message)
 	}
+}
+
+// failed keeps one object's write failure until the kind reports its
+// errors (reportWriteErrors): kinds write side by side, and the sync's
+// errors keep the kinds' order, whichever answer came first. At most
+// MaxErrorDetails are kept; the rest are counted.
+func (s *kindSync) failed(name, op, msg string) {
+	if len(s.writeErrs) < MaxErrorDetails {
+		s.writeErrs = append(s.writeErrs, ErrorDetail{Kind: s.k.Kind, Name: name, Operation: op, Error: msg})
+		return
+	}
+	s.writeErrsMore++
+}
+
+// reportWriteErrors records the kind's write failures kept so far.
+func (r *run) reportWriteErrors(s *kindSync) {
+	for _, d := range s.writeErrs {
+		r.addError(d.Kind, d.Name, d.Operation, d.Error)
+	}
+	r.errCount += s.writeErrsMore
+	s.writeErrs, s.writeErrsMore = nil, 0
 }
 
 // notSent is the result of n writes that are not sent because NetBox
