@@ -29,6 +29,8 @@ const (
 	// perObjectAt is the size at which the per-object path is measured
 	// (minutes beyond it).
 	perObjectAt = 2000
+	// standinWorkers is the stand-in's worker processes.
+	standinWorkers = 2
 )
 
 // row is one size's figures.
@@ -84,7 +86,11 @@ func sizes(b *testing.B) []int {
 // RSS is this size's).
 func measure(b *testing.B, cluster *kube.Cluster, n int) row {
 	namespace := fmt.Sprintf("bench-%d", n)
-	nb := testenv.StartNetBox(b, testenv.NetBoxOptions{Env: map[string]string{"STANDIN_SPEC_BLANK_OK": "1"}})
+	// Two worker processes, one per core, as NetBox runs under gunicorn
+	// (its contrib/gunicorn.py: five; here sync workers, one request
+	// each at a time): the plugin's per-object path runs in one of them,
+	// the gateway's batches go to both.
+	nb := testenv.StartNetBox(b, testenv.NetBoxOptions{Workers: standinWorkers, Env: map[string]string{"STANDIN_SPEC_BLANK_OK": "1"}})
 	nb.CreateUser(b, testenv.User{Username: "hhgate-sync", Password: "unused-password-1", Superuser: true, Token: serviceToken})
 	nb.CreateUser(b, testenv.User{Username: "operator", Password: "operator-pw", Superuser: true})
 	gw := testenv.StartGateway(b, testenv.GatewayOptions{
