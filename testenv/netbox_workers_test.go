@@ -95,3 +95,55 @@ func processesInGroup(t *testing.T, pgid int) int {
 	}
 	return n
 }
+
+// TestStandInConcurrentWrites: a bulk update (which validates inside its
+// transaction) and bulk creates of another route, side by side, all
+// succeed, in one threaded process and with two workers: writes queue for
+// SQLite's lock instead of failing with "database is locked", as they do
+// not fail on NetBox's PostgreSQL. Real part: the Django stand-in.
+func TestStandInConcurrentWrites(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			nb := StartNetBox(t, NetBoxOptions{Workers: workers})
+			nb.CreateUser(t, User{Username: "admin", Password: "admin-pw", Superuser: true, Token: pluginAdminToken})
+			c := pluginClient{t: t, nb: nb, token: pluginAdminToken}
+			fab := nb.CreateFabric(t, map[string]any{"name": "fab-concurrent"})
+			var vpcs []any
+			for i := range 40 {
+				vpcs = append(vpcs, crdObject(fab, fmt.Sprintf("vpc-%d", i), map[string]any{"subnets": map[string]any{}}))
+			}
+			created := c.want(http.MethodPost, "vpcs/", vpcs, http.StatusCreated).([]any)
+
+			const rounds = 6
+			errs := make(chan error, 2*rounds)
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for r := range rounds {
+					var patch []any
+					for _, o := range created {
+						patch = append(patch, map[string]any{"id": o.(map[string]any)["id"], "spec": map[string]any{"round": r}})
+					}
+					if resp, body := c.do(http.MethodPatch, "vpcs/", patch); resp.StatusCode != http.StatusOK {
+						errs <- fmt.Errorf("bulk update %d: %s %.300s", r, resp.Status, body)
+					}
+				}
+			})
+			wg.Go(func() {
+				for r := range rounds {
+					var batch []any
+					for i := range 40 {
+						batch = append(batch, crdObject(fab, fmt.Sprintf("server-%d-%d", r, i), map[string]any{"description": "s"}))
+					}
+					if resp, body := c.do(http.MethodPost, "servers/", batch); resp.StatusCode != http.StatusCreated {
+						errs <- fmt.Errorf("bulk create %d: %s %.300s", r, resp.Status, body)
+					}
+				}
+			})
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}

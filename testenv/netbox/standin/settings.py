@@ -99,10 +99,8 @@ STANDIN_KEEPALIVE = float(os.environ.get('STANDIN_KEEPALIVE') or 0)
 # contrib/gunicorn.py runs 5) lets several requests run Python at once. 1 (the default) is one
 # threaded process. With more, each worker serves one request at a time and closes the
 # connection after it (gunicorn's sync worker; STANDIN_KEEPALIVE does not apply), request counts are shared, but injected faults are refused: they
-# live in one process (standin/faults.py). The database keeps SQLite's rollback journal: writers
-# wait for each other (the 30 s timeout below); a transaction that reads before it writes can
-# be refused with "database is locked" when another worker writes, so bulk creates are safe side
-# by side and bulk updates or deletes of several workers at once are not.
+# live in one process (standin/faults.py). The database keeps SQLite's rollback journal; writers
+# queue for its lock (standin/sqlite, and the 30 s timeout below).
 try:
     STANDIN_WORKERS = int(os.environ.get('STANDIN_WORKERS') or 1)
 except ValueError:
@@ -189,7 +187,8 @@ WSGI_APPLICATION = 'standin.wsgi.application'
 
 DATABASES = {
     'default': {
-        'ENGINE': 'django.db.backends.sqlite3',
+        # Django's SQLite backend, transactions begun IMMEDIATE (standin/sqlite/base.py).
+        'ENGINE': 'standin.sqlite',
         'NAME': os.environ.get('STANDIN_DB') or os.path.join(tempfile.gettempdir(), 'hhgate-netbox-standin.sqlite3'),
         # Threaded server + sqlite: wait for locks instead of failing with "database is locked".
         'OPTIONS': {'timeout': 30},
