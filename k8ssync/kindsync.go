@@ -229,11 +229,11 @@ func (r *run) flushKind(ctx context.Context, s *kindSync) {
 	s.creates, s.updates = nil, nil
 }
 
-// finishKind records the kind's outcome, or why it failed (its writes were
-// flushed as its list ended). A kind whose list failed is reported failed
-// and never pruned.
+// finishKind records the kind's outcome, or why it failed: its write
+// errors first (its writes went as its list ended, in compareInFull; a
+// kind its change marks confirmed has none). A kind whose list failed is
+// reported failed and never pruned.
 func (r *run) finishKind(ctx context.Context, s *kindSync, l kube.Listing) {
-	r.flushKind(ctx, s) // nothing is left, unless the list never ended through compareInFull
 	r.reportWriteErrors(s)
 	ks := s.stats
 	ks.Listed = l.Count
