@@ -30,9 +30,9 @@ func TestStandInWorkers(t *testing.T) {
 	fab := nb.CreateFabric(t, map[string]any{"name": "fab-workers"})
 	nb.ResetAPIRequestCounts(t)
 
+	// t.Errorf is safe from the senders' goroutines.
 	const senders, batches, perBatch = 4, 3, 25
 	var wg sync.WaitGroup
-	errs := make(chan error, senders*batches)
 	for w := range senders {
 		// Senders side by side need connections of their own, which the
 		// kernel hands to either worker.
@@ -45,19 +45,15 @@ func TestStandInWorkers(t *testing.T) {
 				}
 				resp, body := c.do(http.MethodPost, "vpcs/", batch)
 				if resp.StatusCode != http.StatusCreated {
-					errs <- fmt.Errorf("sender %d batch %d: %s %.300s", w, b, resp.Status, body)
+					t.Errorf("sender %d batch %d: %s %.300s", w, b, resp.Status, body)
 				}
 				if !resp.Close {
-					errs <- fmt.Errorf("sender %d batch %d: the connection stays open; a sync worker closes it after each request", w, b)
+					t.Errorf("sender %d batch %d: the connection stays open; a sync worker closes it after each request", w, b)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
 	if got, want := len(nb.Objects(t, "vpcs", fab)), senders*batches*perBatch; got != want {
 		t.Errorf("%d VPCs stored, want %d", got, want)
 	}
@@ -114,8 +110,7 @@ func TestStandInConcurrentWrites(t *testing.T) {
 			}
 			created := c.want(http.MethodPost, "vpcs/", vpcs, http.StatusCreated).([]any)
 
-			const rounds = 6
-			errs := make(chan error, 2*rounds)
+			const rounds = 6 // t.Errorf is safe from the writers' goroutines
 			var wg sync.WaitGroup
 			wg.Go(func() {
 				for r := range rounds {
@@ -124,7 +119,7 @@ func TestStandInConcurrentWrites(t *testing.T) {
 						patch = append(patch, map[string]any{"id": o.(map[string]any)["id"], "spec": map[string]any{"round": r}})
 					}
 					if resp, body := c.do(http.MethodPatch, "vpcs/", patch); resp.StatusCode != http.StatusOK {
-						errs <- fmt.Errorf("bulk update %d: %s %.300s", r, resp.Status, body)
+						t.Errorf("bulk update %d: %s %.300s", r, resp.Status, body)
 					}
 				}
 			})
@@ -135,15 +130,11 @@ func TestStandInConcurrentWrites(t *testing.T) {
 						batch = append(batch, crdObject(fab, fmt.Sprintf("server-%d-%d", r, i), map[string]any{"description": "s"}))
 					}
 					if resp, body := c.do(http.MethodPost, "servers/", batch); resp.StatusCode != http.StatusCreated {
-						errs <- fmt.Errorf("bulk create %d: %s %.300s", r, resp.Status, body)
+						t.Errorf("bulk create %d: %s %.300s", r, resp.Status, body)
 					}
 				}
 			})
 			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
 		})
 	}
 }
