@@ -149,7 +149,7 @@ def serve(sock, app, keepalive=0, workers=1):
     sock.setblocking(True)
     handler = type('RequestHandler', (RequestHandler,), {'keepalive': keepalive or None})
     httpd = server(sock.getsockname()[:2], handler,
-                               ipv6=sock.family == socket.AF_INET6, bind_and_activate=False)
+                   ipv6=sock.family == socket.AF_INET6, bind_and_activate=False)
     httpd.socket.close()
     httpd.socket = sock
     httpd.server_address = sock.getsockname()

@@ -98,9 +98,10 @@ STANDIN_KEEPALIVE = float(os.environ.get('STANDIN_KEEPALIVE') or 0)
 # STANDIN_WORKERS: processes serving the one listening socket, as gunicorn's --workers (NetBox's
 # contrib/gunicorn.py runs 5) lets several requests run Python at once. 1 (the default) is one
 # threaded process. With more, each worker serves one request at a time and closes the
-# connection after it (gunicorn's sync worker; STANDIN_KEEPALIVE does not apply), request counts are shared, but injected faults are refused: they
-# live in one process (standin/faults.py). The database keeps SQLite's rollback journal; writers
-# queue for its lock (standin/sqlite, and the 30 s timeout below).
+# connection after it (gunicorn's sync worker; STANDIN_KEEPALIVE does not apply), request
+# counts are shared, and injected faults are refused: they live in one process
+# (standin/faults.py). The database keeps SQLite's rollback journal; writers queue for its lock
+# (standin/sqlite, and the 30 s timeout below).
 try:
     STANDIN_WORKERS = int(os.environ.get('STANDIN_WORKERS') or 1)
 except ValueError:
